@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { CLIENT_CMDS, CmdType, ConvType, ErrorCode, MsgType, PROTOCOL_VERSION, isConvType, isMsgType } from './codes.js';
+import type { ClientFrame, Content, ServerFrame } from './frames.js';
+import { ID_PATTERN } from './ids.js';
+
+/** The default `content` limit of §3: 64 KiB of UTF-8 as JSON. */
+export const DEFAULT_MAX_CONTENT_BYTES = 65_536;
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type DecodeResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; error: ProtocolError; reqId?: string };
+
+export interface DecodeOptions {
+  maxContentBytes?: number;
+}
+
+const id = z.string().regex(ID_PATTERN, 'must be 1-64 chars of [A-Za-z0-9_.-]');
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const url = z.string().min(1).max(4096);
+const seconds = z.number().nonnegative().finite();
+
+const header = z.object({
+  version: z.number().int().optional(),
+  cmd: z.number().int(),
+  reqId: z.string().min(1).max(128).optional(),
+  deviceId: z.string().max(128).optional(),
+  platform: z.string().max(64).optional(),
+  ts: z.number().finite().optional(),
+});
+
+/** Required fields per MsgType (§3); unknown extra fields are kept, as clients may extend content. */
+const messageContent: Readonly<Record<number, z.ZodType<Content>>> = {
+  [MsgType.TEXT]: z.looseObject({ text: z.string() }),
+  [MsgType.IMAGE]: z.looseObject({ url, width: count.optional(), height: count.optional() }),
+  [MsgType.FILE]: z.looseObject({ url, name: z.string().min(1).max(1024), size: count }),
+  [MsgType.AUDIO]: z.looseObject({ url, seconds }),
+  [MsgType.VIDEO]: z.looseObject({ url, seconds }),
+  [MsgType.LOCATION]: z.looseObject({
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+    label: z.string().max(1024).optional(),
+  }),
+  [MsgType.CUSTOM]: z.looseObject({ data: z.unknown().refine((v) => v !== undefined, 'is required') }),
+  [MsgType.TYPING]: z.looseObject({}),
+};
+
+const sendBody = z.object({
+  route: z.object({
+    convType: z.number().int().refine(isConvType, 'is not a ConversationType (1-8)'),
+    msgType: z.number().int().refine(isMsgType, 'is not a MsgType'),
+    from: z.unknown().optional(),
+    to: id,
+  }),
+  content: z.record(z.string(), z.unknown()),
+  control: z
+    .object({
+      persist: z.boolean().optional(),
+      sync: z.boolean().optional(),
+      clientMsgId: z.string().min(1).max(64).optional(),
+    })
+    .optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+const commandContent: Readonly<Record<number, z.ZodType<Content>>> = {
+  [CmdType.PING]: z.object({}).loose(),
+  [CmdType.PUSH_ACK]: z.object({ pts: count }),
+  [CmdType.SYNC]: z.object({ sincePts: count, limit: positive.optional() }),
+  [CmdType.READ]: z.object({ convId: z.string().min(1).max(200), seq: count }),
+  [CmdType.HISTORY]: z.object({
+    convId: z.string().min(1).max(200),
+    afterSeq: count.optional(),
+    beforeSeq: count.optional(),
+    limit: positive.optional(),
+  }),
+};
+
+function describe(error: z.ZodError, prefix: string): string {
+  const issue = error.issues[0];
+  if (!issue) return `${prefix}is invalid`;
+  const path = [prefix.replace(/\.$/, ''), ...issue.path.map(String)].filter(Boolean).join('.');
+  return `${path || 'frame'}: ${issue.message}`;
+}
+
+const fail = (code: ErrorCode, message: string, reqId?: string): DecodeResult =>
+  reqId === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message }, reqId };
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/**
+ * Turns one untrusted text frame into a typed client frame or a protocol error; never throws.
+ * `route.from` and `stamp` are dropped here: the server alone decides them.
+ */
+export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
+  const maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return fail(ErrorCode.BAD_FRAME, 'frame is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return fail(ErrorCode.BAD_FRAME, 'frame must be a JSON object');
+  }
+  const obj = json as Record<string, unknown>;
+  const h = header.safeParse(obj.header);
+  if (!h.success) {
+    const reqId = typeof (obj.header as { reqId?: unknown } | undefined)?.reqId === 'string'
+      ? ((obj.header as { reqId: string }).reqId)
+      : undefined;
+    return fail(ErrorCode.BAD_FRAME, describe(h.error, 'header.'), reqId);
+  }
+  const { reqId, cmd } = h.data;
+  const version = h.data.version ?? PROTOCOL_VERSION;
+  if (version !== PROTOCOL_VERSION) {
+    return fail(ErrorCode.UNSUPPORTED_VERSION, `header.version ${version} is not supported (this server speaks ${PROTOCOL_VERSION})`, reqId);
+  }
+  if (!CLIENT_CMDS.has(cmd)) return fail(ErrorCode.UNKNOWN_CMD, `header.cmd ${cmd} is not a client command`, reqId);
+  const frameHeader = { ...h.data, version };
+
+  // Only a frame bigger than the limit can hold content bigger than it: JSON.stringify never
+  // lengthens what JSON.parse read, so the common case skips the re-serialisation.
+  const contentTooLarge = () =>
+    raw.length > maxContentBytes / 4 && jsonBytes(obj.content ?? {}) > maxContentBytes;
+
+  if (cmd === CmdType.SEND) {
+    const body = sendBody.safeParse(obj);
+    if (!body.success) return fail(ErrorCode.BAD_FRAME, describe(body.error, ''), reqId);
+    if (contentTooLarge()) {
+      return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
+    }
+    const { route, content } = body.data;
+    if (route.msgType === MsgType.SYSTEM) {
+      return fail(ErrorCode.BAD_FRAME, 'route.msgType SYSTEM (100) is sent by the server only', reqId);
+    }
+    const schema = messageContent[route.msgType];
+    const parsed = schema?.safeParse(content);
+    if (parsed && !parsed.success) return fail(ErrorCode.BAD_FRAME, describe(parsed.error, 'content.'), reqId);
+    const control = { ...body.data.control };
+    if (route.msgType === MsgType.TYPING) control.persist = false;
+    return {
+      ok: true,
+      frame: {
+        header: { ...frameHeader, cmd: CmdType.SEND },
+        route: { convType: route.convType as ConvType, msgType: route.msgType as MsgType, to: route.to },
+        content,
+        control,
+        options: body.data.options ?? {},
+      },
+    };
+  }
+
+  const schema = commandContent[cmd];
+  const parsed = schema?.safeParse(obj.content ?? {});
+  if (!parsed || !parsed.success) {
+    return fail(ErrorCode.BAD_FRAME, parsed ? describe(parsed.error, 'content.') : 'content is invalid', reqId);
+  }
+  if (contentTooLarge()) return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
+  return { ok: true, frame: { header: frameHeader, content: parsed.data } as ClientFrame };
+}
+
+/**
+ * Reads a server frame on the client side. Servers are trusted more than clients, but a client
+ * still must not crash on garbage: anything without a numeric `header.cmd` is undefined.
+ */
+export function parseServerFrame(raw: string): ServerFrame | undefined {
+  try {
+    const json = JSON.parse(raw) as { header?: { cmd?: unknown } } | null;
+    if (typeof json !== 'object' || json === null || typeof json.header?.cmd !== 'number') return undefined;
+    return json as ServerFrame;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './codes.js';
+export * from './frames.js';
+export * from './ids.js';
+export * from './decode.js';

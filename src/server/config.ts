@@ -1,0 +1,117 @@
+import { MAX_NODE_ID } from './snowflake.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** Per-user SEND rate limit (§6.6): a token bucket. */
+export interface RateLimit {
+  /** Bucket size: this many SENDs pass at once. */
+  burst: number;
+  /** Refill rate in SENDs per second; a sustained flood above it gets 1003. */
+  perSecond: number;
+}
+
+/** The whole server configuration: one frozen object, built once and passed down. */
+export interface ServerConfig {
+  /** Interface to listen on. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** SQLite file, or `:memory:` for a throwaway run. */
+  db: string;
+  /** Authorises `/system/send`; generated and printed when not given. */
+  adminToken: string | undefined;
+  /** Snowflake node id, 0–1023; distinct per node of a cluster. */
+  nodeId: number;
+  logLevel: LogLevel;
+  /** Lifetime of login tokens. */
+  tokenTtlMs: number;
+  /** A connection silent this long is closed with 4000. */
+  idleTimeoutMs: number;
+  /** `content` over this many UTF-8 bytes of JSON is refused with 1002. */
+  maxContentBytes: number;
+  /** A frame over this closes the connection with 1009. */
+  maxFrameBytes: number;
+  rateLimit: RateLimit;
+  syncDefaultLimit: number;
+  syncMaxLimit: number;
+  historyDefaultLimit: number;
+  historyMaxLimit: number;
+  /** Most messages one store commit takes; more wait for the next one. */
+  maxBatch: number;
+  /** A device whose unsent pushes exceed this is closed with 1013 and must reconnect and SYNC. */
+  maxBufferedBytes: number;
+  /** The clock; tests inject one to expire tokens without waiting. */
+  now: () => number;
+}
+
+export const DEFAULTS: Omit<ServerConfig, 'now'> = {
+  host: '127.0.0.1',
+  port: 7700,
+  db: './im.db',
+  adminToken: undefined,
+  nodeId: 0,
+  logLevel: 'info',
+  tokenTtlMs: 7 * 24 * 3600 * 1000,
+  idleTimeoutMs: 60_000,
+  maxContentBytes: 65_536,
+  maxFrameBytes: 1024 * 1024,
+  rateLimit: { burst: 500, perSecond: 1000 },
+  syncDefaultLimit: 100,
+  syncMaxLimit: 500,
+  historyDefaultLimit: 50,
+  historyMaxLimit: 500,
+  maxBatch: 512,
+  maxBufferedBytes: 8 * 1024 * 1024,
+};
+
+export type ServerOptions = Partial<Omit<ServerConfig, 'rateLimit'>> & { rateLimit?: Partial<RateLimit> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function positiveInt(name: string, v: number, min = 1): void {
+  if (!Number.isInteger(v) || v < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${v}`);
+}
+
+/** Merges defaults once, rejects contradictions, freezes. */
+export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfig> {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const config: ServerConfig = {
+    ...DEFAULTS,
+    now: Date.now,
+    ...defined,
+    rateLimit: { ...DEFAULTS.rateLimit, ...options.rateLimit },
+  };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new ConfigError(`port must be 0-65535, got ${config.port}`);
+  }
+  if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > MAX_NODE_ID) {
+    throw new ConfigError(`node id must be 0-${MAX_NODE_ID}, got ${config.nodeId}`);
+  }
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got ${config.logLevel}`);
+  }
+  if (config.adminToken !== undefined && config.adminToken.length < 8) {
+    throw new ConfigError('admin token must be at least 8 characters');
+  }
+  positiveInt('token TTL', config.tokenTtlMs);
+  positiveInt('idle timeout', config.idleTimeoutMs);
+  positiveInt('max content bytes', config.maxContentBytes);
+  positiveInt('max frame bytes', config.maxFrameBytes);
+  if (config.maxFrameBytes < config.maxContentBytes) {
+    throw new ConfigError('max frame bytes must be at least max content bytes');
+  }
+  positiveInt('rate limit burst', config.rateLimit.burst);
+  if (!(config.rateLimit.perSecond > 0)) throw new ConfigError('rate limit per second must be > 0');
+  positiveInt('sync limit', config.syncDefaultLimit);
+  positiveInt('history limit', config.historyDefaultLimit);
+  if (config.syncDefaultLimit > config.syncMaxLimit || config.historyDefaultLimit > config.historyMaxLimit) {
+    throw new ConfigError('a default page limit cannot exceed its maximum');
+  }
+  positiveInt('max batch', config.maxBatch);
+  positiveInt('max buffered bytes', config.maxBufferedBytes);
+  Object.freeze(config.rateLimit);
+  return Object.freeze(config);
+}

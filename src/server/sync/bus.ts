@@ -1,0 +1,62 @@
+import type { Control, StoredMessage } from '../../protocol/frames.js';
+
+/**
+ * The Bus port: how the node that committed a message tells every node (itself included) what
+ * to deliver. A single node is a single-node cluster: delivery always goes through the bus.
+ *
+ * Guarantees: at-most-once; events from one publisher arrive in publish order. Durable history
+ * is the store's job — whatever the bus loses, a SYNC returns (PROTOCOL.md §6.3).
+ */
+export interface Bus {
+  publish(event: BusEvent): void;
+  /** Registers the node's handler; returns an unsubscribe function. */
+  subscribe(handler: (event: BusEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** A connection, addressed across the cluster. */
+export interface ConnRef {
+  nodeId: number;
+  connId: string;
+}
+
+/** Who gets a copy of a message, and with which pts (absent for read diffusion / transient). */
+export interface Recipient {
+  userId: string;
+  pts?: number;
+}
+
+export interface MessageEvent {
+  kind: 'message';
+  message: StoredMessage | TransientMessage;
+  control: Control;
+  options: Record<string, unknown>;
+  recipients: Recipient[];
+  /** The sending device: it gets the SEND_ACK (with the sender's pts), never a PUSH. */
+  origin: ConnRef & { reqId?: string; senderPts?: number };
+  /** Read-diffusion and CHATROOM messages reach online members only; flag kept for metrics. */
+  transient: boolean;
+}
+
+/** A message that was never stored: no seq, no pts (control.persist=false, TYPING). */
+export type TransientMessage = Omit<StoredMessage, 'seq'> & { seq?: undefined };
+
+export interface ReadEvent {
+  kind: 'read';
+  convId: string;
+  userId: string;
+  readSeq: number;
+  /** Users whose devices get READ_NOTIFY; `except` is the requesting device. */
+  notify: string[];
+  except: ConnRef;
+}
+
+/** A connection opened for (userId, deviceId): any older one on any node is kicked. */
+export interface SessionOpenedEvent {
+  kind: 'session-opened';
+  userId: string;
+  deviceId: string;
+  conn: ConnRef;
+}
+
+export type BusEvent = MessageEvent | ReadEvent | SessionOpenedEvent;
