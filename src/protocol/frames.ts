@@ -213,3 +213,11 @@ export interface FriendList {
   pendingIn: string[];
   pendingOut: string[];
 }
+
+/** Narrows a frame union by `header.cmd` (TypeScript does not narrow on a nested discriminant). */
+export function isCmd<F extends { header: { cmd: number } }, C extends F['header']['cmd']>(
+  frame: F,
+  cmd: C,
+): frame is Extract<F, { header: { cmd: C } }> {
+  return frame.header.cmd === cmd;
+}

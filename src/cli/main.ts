@@ -1,0 +1,42 @@
+import './no-color.js';
+import { Command, CommanderError } from 'commander';
+import { registerServe } from './commands/serve.js';
+import { USER_FIXABLE } from './user-error.js';
+import { theme } from './theme.js';
+
+const program = new Command()
+  .name('im')
+  .description('An instant-messaging server on embedded SQLite, with the tools to drive it.')
+  .version(process.env.npm_package_version ?? '0.1.0', '-v, --version')
+  .option('--debug', 'print stack traces of unexpected errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ im serve                       start a server on ./im.db, port 7700
+  $ im serve --db :memory: --port 0
+  $ im serve --help`,
+  )
+  .exitOverride();
+
+registerServe(program);
+
+function fail(e: unknown): never {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  const err = e as Error;
+  if (USER_FIXABLE.has(err?.name)) {
+    process.stderr.write(`${theme.error('im: error:')} ${err.message}\n`);
+  } else if (program.opts().debug) {
+    process.stderr.write(`${theme.error('im: unexpected error')}\n${err?.stack ?? String(e)}\n`);
+  } else {
+    process.stderr.write(`${theme.error('im: unexpected error:')} ${err?.message ?? String(e)} (run with --debug for the stack)\n`);
+  }
+  process.exit(1);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  fail(e);
+}

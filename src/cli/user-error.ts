@@ -1,0 +1,10 @@
+/**
+ * An error the user can fix: the CLI prints its message (and the fix) as one line and exits 1,
+ * without a stack.
+ */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+/** Errors from the server's own modules that are the user's to fix, by class name. */
+export const USER_FIXABLE = new Set(['UserError', 'ConfigError', 'ListenError', 'StoreOpenError']);

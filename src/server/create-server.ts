@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConvType, type MsgType } from '../protocol/codes.js';
+import type { Content, Stamp } from '../protocol/frames.js';
+import { SYSTEM_USER } from '../protocol/ids.js';
+import { TokenSigner } from './auth/tokens.js';
+import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
+import { Deliverer } from './deliver/deliverer.js';
+import { SessionRegistry } from './deliver/session-registry.js';
+import { checkAccess } from './filter/access.js';
+import { createConversationFilter } from './filter/conversation-rules.js';
+import { createRateLimitStage } from './filter/filter-stages.js';
+import { RateLimiter } from './filter/rate-limiter.js';
+import { createHttpApi } from './gateway/http/http-api.js';
+import { WsGateway } from './gateway/ws-gateway.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { runPipeline, type Outgoing, type Stage } from './pipeline.js';
+import { Snowflake } from './snowflake.js';
+import { BatchCommitter } from './store/batch-committer.js';
+import type { MessageStore } from './store/message-store.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { createDedupeStage, createStoreStage } from './store/store-stages.js';
+import type { Bus } from './sync/bus.js';
+import { MemoryBus } from './sync/memory-bus.js';
+import { createReadCommands } from './sync/read-commands.js';
+import { createSyncStage } from './sync/sync-stage.js';
+
+export interface ImServer {
+  /** e.g. http://127.0.0.1:7700 */
+  httpUrl: string;
+  /** e.g. ws://127.0.0.1:7700/ws */
+  wsUrl: string;
+  port: number;
+  adminToken: string;
+  config: Readonly<ServerConfig>;
+  /** Graceful: stops accepting, answers in-flight frames, closes sockets, then the store. */
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions extends ServerOptions {
+  logger?: Logger;
+  /** Defaults to SQLite at `db`. */
+  store?: MessageStore;
+  /** Defaults to the in-process bus. */
+  bus?: Bus;
+}
+
+/**
+ * The composition root: the only place that picks concrete adapters and wires the pipeline
+ * gateway → filter → store → sync → (bus) → deliver.
+ */
+export async function createServer(options: CreateServerOptions = {}): Promise<ImServer> {
+  const { logger: givenLogger, store: givenStore, bus: givenBus, ...rest } = options;
+  const config = resolveConfig(rest);
+  const logger = givenLogger ?? createLogger(config.logLevel);
+  const store = givenStore ?? SqliteStore.open(config.db);
+  const bus = givenBus ?? new MemoryBus();
+  const metrics = new Metrics();
+  const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
+  const secret = await store.getOrInitMeta('token-secret', () => randomBytes(32).toString('base64url'));
+  const tokens = new TokenSigner(secret, config.tokenTtlMs, config.now);
+
+  const ids = new Snowflake(config.nodeId, config.now);
+  const committer = new BatchCommitter(store, config.maxBatch, metrics, logger);
+  const filter = createConversationFilter(store);
+  const storeStage = createStoreStage(ids, committer, config.now);
+  const syncStage = createSyncStage(bus, metrics);
+  const STAGES: readonly Stage[] = [
+    createRateLimitStage(new RateLimiter(config.rateLimit.burst, config.rateLimit.perSecond, config.now)),
+    createDedupeStage(store),
+    filter,
+    storeStage,
+    syncStage,
+  ];
+  const SYSTEM_STAGES: readonly Stage[] = [filter, storeStage, syncStage];
+
+  const sessions = new SessionRegistry();
+  const unsubscribe = bus.subscribe(new Deliverer(config.nodeId, sessions, logger).handle);
+
+  async function systemSend(to: string, msgType: MsgType, content: Content): Promise<Stamp> {
+    const msg: Outgoing = {
+      from: SYSTEM_USER,
+      origin: { nodeId: config.nodeId, connId: 'http' },
+      convType: ConvType.SYSTEM_CONVERSATION,
+      msgType,
+      to,
+      content,
+      control: {},
+      options: {},
+      persist: true,
+    };
+    await runPipeline(SYSTEM_STAGES, msg);
+    const r = msg.result!;
+    return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to]!, sendTime: r.sendTime };
+  }
+
+  const http = createHttpServer(createHttpApi({ store, tokens, adminToken, config, metrics, logger, systemSend }));
+  http.keepAliveTimeout = 5000;
+  const gateway = new WsGateway(http, {
+    nodeId: config.nodeId,
+    config,
+    stages: STAGES,
+    reads: createReadCommands(store, bus, config, (userId, convId) => checkAccess(store, userId, convId)),
+    metrics,
+    logger,
+    tokens,
+    sessions,
+    bus,
+  });
+
+  try {
+    await listen(http, config.port, config.host);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const { port } = http.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpUrl: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`,
+    port,
+    adminToken,
+    config,
+    close: () =>
+      (closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        await gateway.close();
+        http.closeAllConnections();
+        await httpClosed;
+        await committer.drain();
+        unsubscribe();
+        await bus.close();
+        await store.close();
+      })()),
+  };
+}
+
+/** Thrown when the port cannot be bound; the CLI turns it into one line. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const why =
+        e.code === 'EADDRINUSE'
+          ? `port ${port} on ${host} is already in use; pick another with --port (0 picks a free one)`
+          : e.code === 'EACCES'
+            ? `no permission to listen on ${host}:${port}; use a port above 1024`
+            : e.code === 'EADDRNOTAVAIL'
+              ? `${host} is not an address of this machine; check --host`
+              : `cannot listen on ${host}:${port}: ${e.message}`;
+      reject(new ListenError(why));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

@@ -1,0 +1,48 @@
+/** What delivery needs of a live connection; the gateway's connections implement it. */
+export interface DeliveryTarget {
+  readonly connId: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  /** Writes one text frame; `cmd` is for metrics only. */
+  send(text: string, cmd: number): void;
+  /** Sends KICK with the reason, then closes with 4001. */
+  kick(reason: string): void;
+}
+
+/** The connections on this node, by connection and by user. */
+export class SessionRegistry {
+  private readonly byConn = new Map<string, DeliveryTarget>();
+  private readonly byUser = new Map<string, Map<string, DeliveryTarget>>();
+
+  add(t: DeliveryTarget): void {
+    this.byConn.set(t.connId, t);
+    let devices = this.byUser.get(t.userId);
+    if (!devices) this.byUser.set(t.userId, (devices = new Map()));
+    devices.set(t.connId, t);
+  }
+
+  remove(t: DeliveryTarget): void {
+    if (this.byConn.get(t.connId) !== t) return;
+    this.byConn.delete(t.connId);
+    const devices = this.byUser.get(t.userId);
+    devices?.delete(t.connId);
+    if (devices?.size === 0) this.byUser.delete(t.userId);
+  }
+
+  conn(connId: string): DeliveryTarget | undefined {
+    return this.byConn.get(connId);
+  }
+
+  /** The user's connections on this node (one per device). */
+  devices(userId: string): Iterable<DeliveryTarget> {
+    return this.byUser.get(userId)?.values() ?? [];
+  }
+
+  get size(): number {
+    return this.byConn.size;
+  }
+
+  all(): IterableIterator<DeliveryTarget> {
+    return this.byConn.values();
+  }
+}

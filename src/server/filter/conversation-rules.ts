@@ -1,0 +1,93 @@
+import { ConvType, ErrorCode, READ_DIFFUSION_TYPES, convTypeName } from '../../protocol/codes.js';
+import type { GroupInfo, GroupMember } from '../../protocol/frames.js';
+import { SYSTEM_USER, convIdFor } from '../../protocol/ids.js';
+import { ImError, err } from '../errors.js';
+import type { Outgoing } from '../pipeline.js';
+import type { MessageStore } from '../store/message-store.js';
+
+/**
+ * The filter of §4: who may send to which conversation, and who receives. Checked in the order
+ * the contract gives: missing user or group (3009/3008), a block in either direction (3002, for
+ * one-to-one conversations), then the type's own rule.
+ */
+export function createConversationFilter(store: MessageStore) {
+  return async function conversationFilter(msg: Outgoing): Promise<void> {
+    switch (msg.convType) {
+      case ConvType.SINGLE:
+      case ConvType.STRANGER_CHAT:
+        return pairRule(store, msg);
+      case ConvType.SYSTEM_CONVERSATION:
+        return systemRule(store, msg);
+      default:
+        return groupRule(store, msg);
+    }
+  };
+}
+
+function route(msg: Outgoing, users: string[]): void {
+  const withSender = msg.control.sync === false ? users.filter((u) => u !== msg.from) : users;
+  msg.convId = convIdFor(msg.convType, msg.from, msg.to);
+  if (!msg.persist || READ_DIFFUSION_TYPES.has(msg.convType)) {
+    msg.inboxUsers = [];
+    msg.pushUsers = withSender;
+  } else {
+    msg.inboxUsers = withSender;
+    msg.pushUsers = [];
+  }
+}
+
+async function pairRule(store: MessageStore, msg: Outgoing): Promise<void> {
+  const { from, to } = msg;
+  if (to === from) throw err.badFrame('route.to: you cannot send a message to yourself');
+  const peer = await store.getUser(to);
+  if (!peer) throw err.userNotFound(to);
+  if (await store.isBlockedEitherWay(from, to)) throw new ImError(ErrorCode.BLOCKED, `${to} and you cannot message each other (blocked)`);
+  const friends = await store.areFriends(from, to);
+  if (msg.convType === ConvType.SINGLE && !friends) {
+    throw new ImError(ErrorCode.NOT_FRIENDS, `${to} is not your friend; use STRANGER_CHAT (8) or add them first`);
+  }
+  if (msg.convType === ConvType.STRANGER_CHAT && !friends && !peer.allowStrangers) {
+    throw new ImError(ErrorCode.STRANGERS_NOT_ALLOWED, `${to} does not accept messages from strangers`);
+  }
+  route(msg, [to, from]);
+  msg.participants = [from, to];
+}
+
+async function systemRule(store: MessageStore, msg: Outgoing): Promise<void> {
+  if (msg.from !== SYSTEM_USER) {
+    throw new ImError(ErrorCode.SYSTEM_READ_ONLY, 'system conversations are written by the server only');
+  }
+  if (!(await store.getUser(msg.to))) throw err.userNotFound(msg.to);
+  route(msg, [msg.to]);
+  msg.participants = [msg.to];
+}
+
+async function groupRule(store: MessageStore, msg: Outgoing): Promise<void> {
+  const group = await store.getGroup(msg.to);
+  if (!group || group.type !== msg.convType) {
+    throw new ImError(ErrorCode.CONVERSATION_NOT_FOUND, `no ${convTypeName(msg.convType)} with id ${msg.to}`);
+  }
+  const member = await store.getMember(group.groupId, msg.from);
+  checkGroupSender(group, member, msg.from);
+  route(msg, await store.memberIds(group.groupId));
+  msg.participants = [];
+}
+
+function checkGroupSender(group: GroupInfo, member: GroupMember | undefined, from: string): void {
+  const admin = member?.role === 'owner' || member?.role === 'admin';
+  switch (group.type) {
+    case ConvType.CHATROOM:
+      if (!member) throw new ImError(ErrorCode.NOT_IN_CHATROOM, `join chatroom ${group.groupId} before sending`);
+      break;
+    case ConvType.CHANNEL:
+      if (!member) throw err.notMember(group.convId);
+      if (!admin) throw new ImError(ErrorCode.CHANNEL_READ_ONLY, `only the owner and admins post in channel ${group.groupId}`);
+      return;
+    default:
+      if (!member) throw err.notMember(group.convId);
+  }
+  if (member.muted) throw new ImError(ErrorCode.MUTED, `${from} is muted in ${group.groupId}`);
+  if (group.type === ConvType.CUSTOM_CONVERSATION && group.policy === 'owner' && !admin) {
+    throw new ImError(ErrorCode.POLICY_REJECTED, `only the owner and admins send in ${group.groupId} (policy owner)`);
+  }
+}

@@ -1,0 +1,185 @@
+import type { WebSocket } from 'ws';
+import { CloseCode, CmdType, ErrorCode, PROTOCOL_VERSION, cmdName } from '../../protocol/codes.js';
+import { decode } from '../../protocol/decode.js';
+import { isCmd, type ClientFrame, type SendFrame } from '../../protocol/frames.js';
+import type { ServerConfig } from '../config.js';
+import type { DeliveryTarget } from '../deliver/session-registry.js';
+import { err, toWireError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { runPipeline, type Outgoing, type Stage } from '../pipeline.js';
+import type { ConnRef } from '../sync/bus.js';
+import type { ReadCommands } from '../sync/read-commands.js';
+
+export interface ConnectionDeps {
+  nodeId: number;
+  config: Readonly<ServerConfig>;
+  stages: readonly Stage[];
+  reads: ReadCommands;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface Identity {
+  connId: string;
+  userId: string;
+  deviceId: string;
+  platform: string;
+  tokenExpiresAt: number;
+  remote: string;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One authenticated WebSocket. Frames from one connection are handled one after another, so a
+ * client's SENDs are stored (and acked) in the order it sent them; different connections run
+ * concurrently and share store commits.
+ */
+export class Connection implements DeliveryTarget {
+  readonly connId: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly platform: string;
+  /** Last time anything (a frame or a WebSocket ping) arrived; for the idle timeout. */
+  lastSeen = performance.now();
+  /** What the device said it holds (PUSH_ACK). */
+  ackedPts = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private readonly expiryTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    id: Identity,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.connId = id.connId;
+    this.userId = id.userId;
+    this.deviceId = id.deviceId;
+    this.platform = id.platform;
+    const ttl = Math.min(MAX_TIMER_MS, Math.max(0, id.tokenExpiresAt - deps.config.now()));
+    this.expiryTimer = setTimeout(() => this.close(CloseCode.TOKEN_EXPIRED, 'token expired'), ttl);
+    this.expiryTimer.unref();
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('ping', () => (this.lastSeen = performance.now()));
+    ws.on('close', () => {
+      this.closed = true;
+      clearTimeout(this.expiryTimer);
+    });
+  }
+
+  get ref(): ConnRef {
+    return { nodeId: this.deps.nodeId, connId: this.connId };
+  }
+
+  /** Resolves when every frame received so far has been answered. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  send(text: string, cmd: number): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
+      this.deps.logger.warn('slow consumer closed', { user: this.userId, device: this.deviceId, buffered: this.ws.bufferedAmount });
+      this.close(CloseCode.TRY_AGAIN_LATER, 'too far behind; reconnect and SYNC');
+      return;
+    }
+    this.ws.send(text);
+    this.deps.metrics.framesOut.inc({ cmd: cmdName(cmd) });
+  }
+
+  kick(reason: string): void {
+    this.reply({ header: { version: PROTOCOL_VERSION, cmd: CmdType.KICK }, content: { reason } });
+    this.close(CloseCode.KICKED, 'kicked');
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.expiryTimer);
+    this.ws.close(code, reason);
+  }
+
+  private reply(frame: { header: { cmd: number; version: number; reqId?: string }; content: unknown }): void {
+    this.send(JSON.stringify(frame), frame.header.cmd);
+  }
+
+  private error(e: unknown, reqId: string | undefined): void {
+    const wire = toWireError(e);
+    this.deps.metrics.errors.inc({ code: wire.code });
+    if (wire.code === ErrorCode.INTERNAL) this.deps.logger.error('frame failed', { user: this.userId, error: e });
+    else this.deps.logger.debug('frame refused', { user: this.userId, code: wire.code, message: wire.message });
+    const header = reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.ERROR } : { version: PROTOCOL_VERSION, cmd: CmdType.ERROR, reqId };
+    this.reply({ header, content: wire });
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    this.lastSeen = performance.now();
+    if (isBinary) {
+      this.deps.metrics.framesIn.inc({ cmd: 'BINARY' });
+      this.error(err.badFrame('binary frames are not supported: send one JSON object per text frame'), undefined);
+      return;
+    }
+    const decoded = decode(data.toString('utf8'), { maxContentBytes: this.deps.config.maxContentBytes });
+    if (!decoded.ok) {
+      this.deps.metrics.framesIn.inc({ cmd: 'INVALID' });
+      const wire = { code: decoded.error.code, message: decoded.error.message };
+      this.deps.metrics.errors.inc({ code: wire.code });
+      const header = decoded.reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.ERROR } : { version: PROTOCOL_VERSION, cmd: CmdType.ERROR, reqId: decoded.reqId };
+      this.reply({ header, content: wire });
+      return;
+    }
+    const frame = decoded.frame;
+    this.deps.metrics.framesIn.inc({ cmd: cmdName(frame.header.cmd) });
+    if (frame.header.cmd === CmdType.PING) {
+      this.reply({ header: this.replyHeader(CmdType.PONG, frame), content: {} });
+      return;
+    }
+    this.inFlight += 1;
+    this.chain = this.chain.then(() => this.handle(frame)).finally(() => (this.inFlight -= 1));
+  }
+
+  private replyHeader(cmd: CmdType, frame: ClientFrame) {
+    const reqId = frame.header.reqId;
+    return reqId === undefined ? { version: PROTOCOL_VERSION, cmd } : { version: PROTOCOL_VERSION, cmd, reqId };
+  }
+
+  private async handle(frame: ClientFrame): Promise<void> {
+    const reads = this.deps.reads;
+    try {
+      if (isCmd(frame, CmdType.SEND)) return await runPipeline(this.deps.stages, this.outgoing(frame));
+      if (isCmd(frame, CmdType.PUSH_ACK)) {
+        this.ackedPts = Math.max(this.ackedPts, frame.content.pts);
+      } else if (isCmd(frame, CmdType.SYNC)) {
+        this.reply({ header: this.replyHeader(CmdType.SYNC_RESP, frame), content: await reads.sync(this.userId, frame.content) });
+      } else if (isCmd(frame, CmdType.READ)) {
+        this.reply({ header: this.replyHeader(CmdType.READ_ACK, frame), content: await reads.read(this.userId, this.ref, frame.content) });
+      } else if (isCmd(frame, CmdType.HISTORY)) {
+        this.reply({ header: this.replyHeader(CmdType.HISTORY_RESP, frame), content: await reads.history(this.userId, frame.content) });
+      }
+    } catch (e) {
+      this.error(e, frame.header.reqId);
+    }
+  }
+
+  private outgoing(frame: SendFrame): Outgoing {
+    const reqId = frame.header.reqId;
+    return {
+      from: this.userId,
+      origin: reqId === undefined ? this.ref : { ...this.ref, reqId },
+      convType: frame.route.convType,
+      msgType: frame.route.msgType,
+      to: frame.route.to,
+      content: frame.content,
+      control: frame.control,
+      options: frame.options,
+      persist: frame.control.persist !== false,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { ErrorCode } from '../../../protocol/codes.js';
+import { ImError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import type { MessageStore } from '../../store/message-store.js';
+import { TextReply, get, type Endpoint } from './endpoint.js';
+
+export interface OpsRouteDeps {
+  store: MessageStore;
+  metrics: Metrics;
+  logger: Logger;
+  nodeId: number;
+}
+
+/** GET /healthz (200 while the store answers, else 503) and GET /metrics (Prometheus text). */
+export function opsRoutes({ store, metrics, logger, nodeId }: OpsRouteDeps): Endpoint[] {
+  async function healthz() {
+    try {
+      await store.ping();
+    } catch (e) {
+      logger.warn('health check: the store does not answer', { err: e });
+      throw new ImError(ErrorCode.UNAVAILABLE, 'the store does not answer');
+    }
+    return { status: 'ok', nodeId };
+  }
+
+  const render = async () => new TextReply('text/plain; version=0.0.4; charset=utf-8', metrics.render());
+
+  return [get('/healthz', 'public', healthz), get('/metrics', 'public', render)];
+}

@@ -1,0 +1,93 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { FriendList } from '../../../protocol/frames.js';
+
+/**
+ * Friendships and blocks. A friendship is two directed requests ("a added b" and "b added a"):
+ * one direction alone is pending.
+ */
+export class SocialStatements {
+  private readonly insertRequest: Statement<[string, string, number]>;
+  private readonly countRequests: Statement<[string, string, string, string], number>;
+  private readonly deleteRequests: Statement<[string, string, string, string]>;
+  private readonly selectFriends: Statement<[string], string>;
+  private readonly selectPendingIn: Statement<[string], string>;
+  private readonly selectPendingOut: Statement<[string], string>;
+  private readonly insertBlock: Statement<[string, string, number]>;
+  private readonly deleteBlock: Statement<[string, string]>;
+  private readonly countBlocks: Statement<[string, string, string, string], number>;
+  private readonly addTx: (userId: string, friendId: string) => 'pending' | 'friends';
+
+  constructor(
+    db: Database,
+    private readonly now: () => number,
+  ) {
+    this.insertRequest = db.prepare(
+      'INSERT INTO friend_requests (user_id, friend_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    const eitherWay = '(user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)';
+    this.countRequests = db.prepare<[string, string, string, string], number>(
+      `SELECT COUNT(*) FROM friend_requests WHERE ${eitherWay}`,
+    ).pluck();
+    this.deleteRequests = db.prepare(`DELETE FROM friend_requests WHERE ${eitherWay}`);
+    this.selectFriends = db.prepare<[string], string>(
+      `SELECT o.friend_id FROM friend_requests o
+         JOIN friend_requests i ON i.user_id = o.friend_id AND i.friend_id = o.user_id
+        WHERE o.user_id = ? ORDER BY o.friend_id`,
+    ).pluck();
+    this.selectPendingIn = db.prepare<[string], string>(
+      `SELECT i.user_id FROM friend_requests i
+        WHERE i.friend_id = ?
+          AND NOT EXISTS (SELECT 1 FROM friend_requests o WHERE o.user_id = i.friend_id AND o.friend_id = i.user_id)
+        ORDER BY i.user_id`,
+    ).pluck();
+    this.selectPendingOut = db.prepare<[string], string>(
+      `SELECT o.friend_id FROM friend_requests o
+        WHERE o.user_id = ?
+          AND NOT EXISTS (SELECT 1 FROM friend_requests i WHERE i.user_id = o.friend_id AND i.friend_id = o.user_id)
+        ORDER BY o.friend_id`,
+    ).pluck();
+    this.insertBlock = db.prepare(
+      'INSERT INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.deleteBlock = db.prepare('DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?');
+    this.countBlocks = db.prepare<[string, string, string, string], number>(
+      'SELECT COUNT(*) FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)',
+    ).pluck();
+    this.addTx = db.transaction((userId: string, friendId: string) => {
+      this.insertRequest.run(userId, friendId, this.now());
+      return this.areFriends(userId, friendId) ? 'friends' : 'pending';
+    });
+  }
+
+  addFriend(userId: string, friendId: string): 'pending' | 'friends' {
+    return this.addTx(userId, friendId);
+  }
+
+  removeFriend(userId: string, friendId: string): void {
+    this.deleteRequests.run(userId, friendId, friendId, userId);
+  }
+
+  listFriends(userId: string): FriendList {
+    return {
+      friends: this.selectFriends.all(userId),
+      pendingIn: this.selectPendingIn.all(userId),
+      pendingOut: this.selectPendingOut.all(userId),
+    };
+  }
+
+  areFriends(a: string, b: string): boolean {
+    return a !== b && this.countRequests.get(a, b, b, a) === 2;
+  }
+
+  block(userId: string, blockedId: string): void {
+    this.insertBlock.run(userId, blockedId, this.now());
+  }
+
+  unblock(userId: string, blockedId: string): void {
+    this.deleteBlock.run(userId, blockedId);
+  }
+
+  isBlockedEitherWay(a: string, b: string): boolean {
+    return (this.countBlocks.get(a, b, b, a) ?? 0) > 0;
+  }
+}

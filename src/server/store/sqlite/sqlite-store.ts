@@ -1,0 +1,238 @@
+import type { Database } from 'better-sqlite3';
+import { ErrorCode } from '../../../protocol/codes.js';
+import type { ConversationSummary, FriendList, GroupInfo, GroupMember, GroupRole } from '../../../protocol/frames.js';
+import { ImError } from '../../errors.js';
+import type {
+  AppendResult,
+  ConversationRecord,
+  HistoryPage,
+  HistoryQuery,
+  InboxPage,
+  MessageStore,
+  NewGroup,
+  NewMessage,
+  NewUser,
+  ReadResult,
+  UserRecord,
+} from '../message-store.js';
+import { ConversationStatements } from './conversations.js';
+import { Counters } from './counters.js';
+import { GroupStatements } from './groups.js';
+import { MessageStatements } from './messages.js';
+import { openDatabase } from './open-database.js';
+import { SocialStatements } from './social.js';
+import { UserStatements } from './users.js';
+
+export { StoreOpenError } from './store-open-error.js';
+
+export interface SqliteStoreOptions {
+  /** Clock for created_at / joined_at columns; message times come with the messages. */
+  now?: () => number;
+}
+
+/** What a SqliteStore is running with, for diagnostics and tests. */
+export interface SqliteSettings {
+  path: string;
+  schemaVersion: number;
+  journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  synchronous: number;
+  foreignKeys: boolean;
+  lockingMode: string;
+}
+
+interface Parts {
+  db: Database;
+  users: UserStatements;
+  social: SocialStatements;
+  groups: GroupStatements;
+  messages: MessageStatements;
+  conversations: ConversationStatements;
+}
+
+/**
+ * The MessageStore port over one SQLite file (better-sqlite3, synchronous under the async port).
+ * The file is exclusively locked while open: this process is its only writer, which is what lets
+ * maxSeq and pts live in memory (counters.ts) instead of being read or written per message.
+ * All SQL lives in the *-statements classes beside this file, prepared once at open.
+ */
+export class SqliteStore implements MessageStore {
+  private parts: Parts | undefined;
+
+  private constructor(
+    private readonly path: string,
+    db: Database,
+    now: () => number,
+  ) {
+    const counters = new Counters(db);
+    this.parts = {
+      db,
+      users: new UserStatements(db, now),
+      social: new SocialStatements(db, now),
+      groups: new GroupStatements(db, counters, now),
+      messages: new MessageStatements(db, counters, now),
+      conversations: new ConversationStatements(db, counters, now),
+    };
+  }
+
+  /**
+   * Opens or creates the database at `path` (`:memory:` for a throwaway one) and migrates it.
+   * @throws StoreOpenError when the file cannot be used (see open-database.ts)
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const db = openDatabase(path);
+    try {
+      return new SqliteStore(path, db, options.now ?? Date.now);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  settings(): SqliteSettings {
+    const { db } = this.live();
+    const pragma = (name: string): unknown => db.pragma(name, { simple: true });
+    return {
+      path: this.path,
+      schemaVersion: pragma('user_version') as number,
+      journalMode: pragma('journal_mode') as string,
+      synchronous: pragma('synchronous') as number,
+      foreignKeys: pragma('foreign_keys') === 1,
+      lockingMode: pragma('locking_mode') as string,
+    };
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+  async ping(): Promise<void> {
+    this.live().db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    const parts = this.parts;
+    this.parts = undefined;
+    parts?.db.close();
+  }
+
+  async getOrInitMeta(key: string, init: () => string): Promise<string> {
+    return this.live().users.getOrInitMeta(key, init);
+  }
+
+  // ---- users -------------------------------------------------------------------------------
+  async createUser(user: NewUser): Promise<void> {
+    this.live().users.create(user);
+  }
+
+  async getUser(userId: string): Promise<UserRecord | undefined> {
+    return this.live().users.get(userId);
+  }
+
+  async existingUsers(userIds: readonly string[]): Promise<Set<string>> {
+    return this.live().users.existing(userIds);
+  }
+
+  /** @throws ImError USER_NOT_FOUND */
+  async setAllowStrangers(userId: string, allow: boolean): Promise<void> {
+    this.live().users.setAllowStrangers(userId, allow);
+  }
+
+  // ---- friends and blocks ------------------------------------------------------------------
+  async addFriend(userId: string, friendId: string): Promise<'pending' | 'friends'> {
+    return this.live().social.addFriend(userId, friendId);
+  }
+
+  async removeFriend(userId: string, friendId: string): Promise<void> {
+    this.live().social.removeFriend(userId, friendId);
+  }
+
+  async listFriends(userId: string): Promise<FriendList> {
+    return this.live().social.listFriends(userId);
+  }
+
+  async areFriends(a: string, b: string): Promise<boolean> {
+    return this.live().social.areFriends(a, b);
+  }
+
+  async block(userId: string, blockedId: string): Promise<void> {
+    this.live().social.block(userId, blockedId);
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<void> {
+    this.live().social.unblock(userId, blockedId);
+  }
+
+  async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
+    return this.live().social.isBlockedEitherWay(a, b);
+  }
+
+  // ---- groups ------------------------------------------------------------------------------
+  async createGroup(group: NewGroup): Promise<void> {
+    this.live().groups.create(group);
+  }
+
+  async getGroup(groupId: string): Promise<GroupInfo | undefined> {
+    return this.live().groups.get(groupId);
+  }
+
+  async getMember(groupId: string, userId: string): Promise<GroupMember | undefined> {
+    return this.live().groups.getMember(groupId, userId);
+  }
+
+  async listMembers(groupId: string): Promise<GroupMember[]> {
+    return this.live().groups.listMembers(groupId);
+  }
+
+  async memberIds(groupId: string): Promise<string[]> {
+    return this.live().groups.memberIds(groupId);
+  }
+
+  async addMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.live().groups.addMembers(groupId, userIds);
+  }
+
+  async removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.live().groups.removeMembers(groupId, userIds);
+  }
+
+  async setRole(groupId: string, userId: string, role: Exclude<GroupRole, 'owner'>): Promise<void> {
+    this.live().groups.setRole(groupId, userId, role);
+  }
+
+  async setMuted(groupId: string, userId: string, muted: boolean): Promise<void> {
+    this.live().groups.setMuted(groupId, userId, muted);
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+  async appendMessages(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    return this.live().messages.append(batch);
+  }
+
+  async findByClientMsgId(from: string, clientMsgId: string): Promise<AppendResult | undefined> {
+    return this.live().messages.findByClientMsgId(from, clientMsgId);
+  }
+
+  async readInbox(userId: string, sincePts: number, limit: number): Promise<InboxPage> {
+    return this.live().messages.readInbox(userId, sincePts, limit);
+  }
+
+  async readHistory(convId: string, query: HistoryQuery): Promise<HistoryPage> {
+    return this.live().messages.readHistory(convId, query);
+  }
+
+  async getConversation(convId: string): Promise<ConversationRecord | undefined> {
+    return this.live().conversations.get(convId);
+  }
+
+  async markRead(userId: string, convId: string, seq: number): Promise<ReadResult> {
+    return this.live().conversations.markRead(userId, convId, seq);
+  }
+
+  async listConversations(userId: string): Promise<ConversationSummary[]> {
+    return this.live().conversations.list(userId);
+  }
+
+  /** @throws ImError UNAVAILABLE once closed: nothing was stored, and the server is going away. */
+  private live(): Parts {
+    if (!this.parts) throw new ImError(ErrorCode.UNAVAILABLE, `the store ${this.path} is closed`);
+    return this.parts;
+  }
+}

@@ -1,0 +1,72 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { ErrorCode } from '../../../protocol/codes.js';
+import { ImError, err } from '../../errors.js';
+import type { NewUser, UserRecord } from '../message-store.js';
+
+interface UserRow {
+  userId: string;
+  nickname: string;
+  passwordHash: string;
+  allowStrangers: number;
+}
+
+/** Accounts and the meta key-value table. */
+export class UserStatements {
+  private readonly insertUser: Statement<[string, string, string, number]>;
+  private readonly selectUser: Statement<[string], UserRow>;
+  private readonly selectExisting: Statement<[string], string>;
+  private readonly updateAllowStrangers: Statement<[number, string]>;
+  private readonly selectMeta: Statement<[string], string>;
+  private readonly insertMeta: Statement<[string, string]>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number,
+  ) {
+    this.insertUser = db.prepare(
+      `INSERT INTO users (user_id, password_hash, nickname, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id) DO NOTHING`,
+    );
+    this.selectUser = db.prepare(
+      `SELECT user_id AS userId, nickname, password_hash AS passwordHash, allow_strangers AS allowStrangers
+         FROM users WHERE user_id = ?`,
+    );
+    // One round trip for any number of ids: the list travels as one JSON parameter.
+    this.selectExisting = db
+      .prepare<[string], string>('SELECT user_id FROM users WHERE user_id IN (SELECT value FROM json_each(?))')
+      .pluck();
+    this.updateAllowStrangers = db.prepare('UPDATE users SET allow_strangers = ? WHERE user_id = ?');
+    this.selectMeta = db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck();
+    this.insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+  }
+
+  create(user: NewUser): void {
+    const { changes } = this.insertUser.run(user.userId, user.passwordHash, user.nickname, this.now());
+    if (changes === 0) throw new ImError(ErrorCode.USER_EXISTS, `user ${user.userId} already exists`);
+  }
+
+  get(userId: string): UserRecord | undefined {
+    const row = this.selectUser.get(userId);
+    return row && { ...row, allowStrangers: row.allowStrangers !== 0 };
+  }
+
+  existing(userIds: readonly string[]): Set<string> {
+    return new Set(userIds.length === 0 ? [] : this.selectExisting.all(JSON.stringify(userIds)));
+  }
+
+  /** @throws ImError USER_NOT_FOUND */
+  setAllowStrangers(userId: string, allow: boolean): void {
+    const { changes } = this.updateAllowStrangers.run(allow ? 1 : 0, userId);
+    if (changes === 0) throw err.userNotFound(userId);
+  }
+
+  getOrInitMeta(key: string, init: () => string): string {
+    return this.db.transaction(() => {
+      const stored = this.selectMeta.get(key);
+      if (stored !== undefined) return stored;
+      const value = init();
+      this.insertMeta.run(key, value);
+      return value;
+    })();
+  }
+}

@@ -1,0 +1,53 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : /\.tsx?$/.test(name) ? [p] : [];
+  });
+}
+
+/** Value imports only: `import type` and inline-type-only imports do not couple modules at run time. */
+function valueImports(file: string): string[] {
+  const src = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of src.matchAll(/^import\s+(?!type\s)([^;]*?)\s+from\s+'([^']+)';/gms)) {
+    const clause = m[1] ?? '';
+    const onlyTypes = /^\{[^}]*\}$/.test(clause.trim()) && clause.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((s) => s.startsWith('type'));
+    if (!onlyTypes && m[2]?.startsWith('.')) out.push(relative(root, resolve(dirname(file), m[2])));
+  }
+  for (const m of src.matchAll(/^import\s+'([^']+)';/gm)) if (m[1]?.startsWith('.')) out.push(relative(root, resolve(dirname(file), m[1])));
+  return out;
+}
+
+const RULES: Record<string, string[]> = {
+  protocol: ['server', 'client', 'cli'],
+  'server/filter': ['server/gateway', 'server/deliver', 'server/sync', 'server/store/sqlite'],
+  'server/store': ['server/gateway', 'server/filter', 'server/sync', 'server/deliver'],
+  'server/sync': ['server/gateway', 'server/deliver', 'server/filter', 'server/store/sqlite'],
+  'server/deliver': ['server/gateway', 'server/filter', 'server/store', 'server/sync'],
+  'server/gateway': ['server/filter', 'server/store', 'server/sync/memory-bus', 'server/sync/sync-stage'],
+  client: ['server', 'cli'],
+};
+
+describe('module boundaries (src/server/*/FLOW.md)', () => {
+  for (const [area, forbidden] of Object.entries(RULES)) {
+    it(`${area} does not import ${forbidden.join(', ')}`, () => {
+      const offending = files(join(root, area)).flatMap((f) =>
+        valueImports(f)
+          .filter((target) => forbidden.some((fb) => target === fb || target.startsWith(`${fb}/`)))
+          .map((target) => `${relative(root, f)} -> ${target}`),
+      );
+      expect(offending).toEqual([]);
+    });
+  }
+
+  it('sees the imports it checks (guards against a regex that matches nothing)', () => {
+    const imports = valueImports(join(root, 'server/create-server.ts'));
+    expect(imports).toContain('server/store/sqlite/sqlite-store.js');
+  });
+});
