@@ -137,7 +137,10 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
     if (contentTooLarge()) {
       return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
     }
-    const { route, content } = body.data;
+    const { route } = body.data;
+    // The client's own object, not zod's copy: a copy drops an own `__proto__` key, and content
+    // must be stored exactly as sent.
+    const content = obj.content as Content;
     if (route.msgType === MsgType.SYSTEM) {
       return fail(ErrorCode.BAD_FRAME, 'route.msgType SYSTEM (100) is sent by the server only', reqId);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConvType, type MsgType } from '../protocol/codes.js';
+import { ConvType, MsgType } from '../protocol/codes.js';
 import type { Content, Stamp } from '../protocol/frames.js';
 import { SYSTEM_USER } from '../protocol/ids.js';
 import { TokenSigner } from './auth/tokens.js';
@@ -89,10 +89,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
       content,
       control: {},
       options: {},
-      persist: true,
+      // TYPING is transient whoever sends it (§3).
+      persist: msgType !== MsgType.TYPING,
     };
     await runPipeline(SYSTEM_STAGES, msg);
-    const r = msg.result!;
+    const r = msg.result;
+    if (!r) return { msgId: msg.record!.msgId, convId: msg.record!.convId, sendTime: msg.record!.sendTime };
     return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to]!, sendTime: r.sendTime };
   }
 

@@ -4,10 +4,21 @@
  */
 type Labels = Record<string, string | number>;
 
-const key = (labels: Labels): string =>
-  Object.entries(labels)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, '\\$&')}"`)
+// Hot path (every frame): label sets are keyed as written, without sorting or escaping; render
+// time does that work once per scrape.
+const key = (labels: Labels): string => {
+  let out = '';
+  for (const k in labels) out += `${out ? '\u0000' : ''}${k}\u0001${labels[k]}`;
+  return out;
+};
+
+const renderKey = (raw: string): string =>
+  raw
+    .split('\u0000')
+    .map((pair) => {
+      const [k, v = ''] = pair.split('\u0001');
+      return `${k}="${v.replace(/["\\\n]/g, '\\$&')}"`;
+    })
     .join(',');
 
 abstract class Metric {
@@ -39,7 +50,7 @@ export class Counter extends Metric {
   }
   lines(): string[] {
     if (this.values.size === 0 && this.type === 'gauge') return [`${this.name} 0`];
-    return [...this.values].map(([k, v]) => (k ? `${this.name}{${k}} ${v}` : `${this.name} ${v}`));
+    return [...this.values].map(([k, v]) => (k ? `${this.name}{${renderKey(k)}} ${v}` : `${this.name} ${v}`));
   }
 }
 

@@ -18,13 +18,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   };
   if (options.rateLimit) options.rateLimit = Object.fromEntries(Object.entries(options.rateLimit).filter(([, v]) => v !== undefined));
   const server = await createServer(options);
-  const out = process.stdout;
-  out.write(`im listening on ${server.httpUrl} (${server.wsUrl})\n`);
-  out.write(`  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : opts.db}\n`);
-  out.write(`  ${theme.label('node id')}   ${opts.nodeId}\n`);
-  out.write(`  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)\n`);
-  out.write(`  ${theme.label('stop')}      Ctrl-C\n`);
-
+  // Handlers first: a supervisor may signal as soon as it reads the ready line.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -46,5 +40,11 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const out = process.stdout;
+  out.write(`im listening on ${server.httpUrl} (${server.wsUrl})\n`);
+  out.write(`  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : opts.db}\n`);
+  out.write(`  ${theme.label('node id')}   ${opts.nodeId}\n`);
+  out.write(`  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)\n`);
+  out.write(`  ${theme.label('stop')}      Ctrl-C\n`);
 }
 

@@ -12,6 +12,8 @@ import type { MessageStore } from '../store/message-store.js';
  */
 export function createConversationFilter(store: MessageStore) {
   return async function conversationFilter(msg: Outgoing): Promise<void> {
+    // A retry of a stored message gets its first stamp whatever the rules say now (§6.2).
+    if (msg.duplicateOf) return;
     switch (msg.convType) {
       case ConvType.SINGLE:
       case ConvType.STRANGER_CHAT:

@@ -49,6 +49,7 @@ export class Connection implements DeliveryTarget {
   private inFlight = 0;
   private readonly expiryTimer: NodeJS.Timeout;
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -90,8 +91,25 @@ export class Connection implements DeliveryTarget {
       this.close(CloseCode.TRY_AGAIN_LATER, 'too far behind; reconnect and SYNC');
       return;
     }
+    this.cork();
     this.ws.send(text);
     this.deps.metrics.framesOut.inc({ cmd: cmdName(cmd) });
+  }
+
+  /**
+   * Frames written in one turn of the event loop (an ack and the pushes of one commit) leave in
+   * one write syscall instead of one each; they are flushed in the next check phase.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   kick(reason: string): void {
@@ -120,6 +138,9 @@ export class Connection implements DeliveryTarget {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    // After our close frame nothing more may be sent, so nothing more is done: a SEND read now
+    // is neither stored nor acked, and the client retries it after reconnecting.
+    if (this.closed) return;
     this.lastSeen = performance.now();
     if (isBinary) {
       this.deps.metrics.framesIn.inc({ cmd: 'BINARY' });

@@ -47,6 +47,9 @@ export class WsGateway {
   async close(timeoutMs = 5000): Promise<void> {
     this.accepting = false;
     clearInterval(this.idleTimer);
+    // Let the loop pass one poll phase (two check phases apart), so frames that already reached
+    // the socket are read and answered rather than dropped.
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
     const settled = Promise.all([...this.connections].map((c) => c.settled()));
     await Promise.race([settled, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     for (const c of this.connections) c.close(CloseCode.GOING_AWAY, 'server shutting down');

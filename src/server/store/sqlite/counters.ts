@@ -1,10 +1,20 @@
 import type { Database } from 'better-sqlite3';
+import { GROUP_CONV_TYPES } from '../../../protocol/codes.js';
 import type { ConvType } from '../../../protocol/codes.js';
 import { TxCache } from './tx-cache.js';
 
+/** Group-backed conversations exist from createGroup on; the others start with a message. */
+export const isGroupBacked = (type: ConvType): boolean => GROUP_CONV_TYPES.includes(type);
+
+/**
+ * A conversation as the append path needs it. Mutated in place inside a guarded transaction
+ * (a rollback drops the whole entry).
+ */
 export interface ConvState {
-  convType: ConvType;
+  readonly convType: ConvType;
   maxSeq: number;
+  /** Participants whose row is known to exist, so the append path skips re-inserting them. */
+  seen?: Set<string>;
 }
 
 /**

@@ -130,7 +130,7 @@ export function applyMigrations(db: Database, path: string, migrations: readonly
     throw new StoreOpenError(
       path,
       `${path} has schema version ${current}, but this build of im only knows up to version ${latest}: ` +
-        'it was written by a newer im. Upgrade im (npm install -g im@latest) to open it.',
+        `it was written by a newer im. Upgrade im to a version that knows schema ${current}, or point --db at another file.`,
     );
   }
   const pending = migrations.filter((m) => m.version > current);

@@ -15,13 +15,13 @@ import type {
   ReadResult,
   UserRecord,
 } from '../message-store.js';
-import { ConversationStatements } from './conversations.js';
+import { ConversationStatements } from './conversation-statements.js';
 import { Counters } from './counters.js';
-import { GroupStatements } from './groups.js';
-import { MessageStatements } from './messages.js';
+import { GroupStatements } from './group-statements.js';
+import { MessageStatements } from './message-statements.js';
 import { openDatabase } from './open-database.js';
-import { SocialStatements } from './social.js';
-import { UserStatements } from './users.js';
+import { SocialStatements } from './social-statements.js';
+import { UserStatements } from './user-statements.js';
 
 export { StoreOpenError } from './store-open-error.js';
 

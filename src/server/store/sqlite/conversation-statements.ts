@@ -4,8 +4,8 @@ import type { ConversationSummary } from '../../../protocol/frames.js';
 import { parseConvId } from '../../../protocol/ids.js';
 import { err } from '../../errors.js';
 import type { ConversationRecord, ReadResult } from '../message-store.js';
+import { isGroupBacked } from './counters.js';
 import type { Counters } from './counters.js';
-import { isGroupBacked } from './messages.js';
 import { MESSAGE_COLUMNS, toPushFrame, toStoredMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
 

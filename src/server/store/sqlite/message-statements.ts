@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { ConvType, GROUP_CONV_TYPES } from '../../../protocol/codes.js';
+import { ConvType } from '../../../protocol/codes.js';
 import { err } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, InboxPage, NewMessage } from '../message-store.js';
+import { isGroupBacked } from './counters.js';
 import type { ConvState, Counters } from './counters.js';
 import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
@@ -15,8 +16,6 @@ interface StampRow {
   sendTime: number;
   senderPts: number | null;
 }
-
-export const isGroupBacked = (type: ConvType): boolean => GROUP_CONV_TYPES.includes(type);
 
 /**
  * A pts map keyed by userId. Prototype-free, because `__proto__` is a valid userId (§1) and on a
@@ -126,6 +125,7 @@ export class MessageStatements {
 
   private appendOne(m: NewMessage): AppendResult {
     const conv = this.conversationOf(m);
+    if (!conv) return this.firstStamp(m);
     const seq = conv.maxSeq + 1;
     const inboxUsers = new Set(m.inboxUsers);
     const senderPts = inboxUsers.has(m.from) ? this.counters.currentPts(m.from) + 1 : null;
@@ -135,7 +135,7 @@ export class MessageStatements {
       JSON.stringify(m.content), m.sendTime, m.clientMsgId ?? null, senderPts,
     );
     if (changes === 0) return this.firstStamp(m);
-    this.counters.convs.set(m.convId, { convType: conv.convType, maxSeq: seq });
+    conv.maxSeq = seq;
     const pts = ptsRecord();
     for (const userId of inboxUsers) {
       const next = this.counters.currentPts(userId) + 1;
@@ -143,12 +143,16 @@ export class MessageStatements {
       this.counters.pts.set(userId, next);
       pts[userId] = next;
     }
-    this.recordReaders(m, seq);
+    this.recordReaders(m, conv, seq);
     return { msgId: m.msgId, convId: m.convId, seq, sendTime: m.sendTime, pts, duplicate: false };
   }
 
-  /** The conversation's state; SINGLE/STRANGER/SYSTEM conversations start with their first message. */
-  private conversationOf(m: NewMessage): ConvState {
+  /**
+   * The conversation's state; SINGLE/STRANGER/SYSTEM conversations start with their first
+   * message. Undefined for a retry whose first copy went to another conversation: the retry
+   * must not create this one (§6.2).
+   */
+  private conversationOf(m: NewMessage): ConvState | undefined {
     const known = this.counters.convs.get(m.convId);
     if (known) {
       if (known.convType !== m.convType) {
@@ -158,6 +162,7 @@ export class MessageStatements {
     }
     // Group conversations are made by createGroup; a message cannot conjure one.
     if (isGroupBacked(m.convType)) throw err.convNotFound(m.convId);
+    if (m.clientMsgId !== undefined && this.selectStamp.get(m.from, m.clientMsgId)) return undefined;
     this.insertConversation.run(m.convId, m.convType, this.now());
     const created: ConvState = { convType: m.convType, maxSeq: 0 };
     this.counters.convs.set(m.convId, created);
@@ -170,14 +175,17 @@ export class MessageStatements {
    * creating one would re-admit a member removed since the filter ran. The sender of a SYSTEM
    * conversation is the server, which reads nothing.
    */
-  private recordReaders(m: NewMessage, seq: number): void {
+  private recordReaders(m: NewMessage, conv: ConvState, seq: number): void {
     if (isGroupBacked(m.convType)) {
       this.raiseMemberRead.run(seq, m.convId, m.from);
       return;
     }
     const now = this.now();
+    const seen = (conv.seen ??= new Set());
     for (const userId of m.participants) {
-      if (userId !== m.from) this.insertParticipant.run(m.convId, userId, now);
+      if (userId === m.from || seen.has(userId)) continue;
+      this.insertParticipant.run(m.convId, userId, now);
+      seen.add(userId);
     }
     if (m.convType !== ConvType.SYSTEM_CONVERSATION) this.raiseSenderRead.run(m.convId, m.from, seq, now);
   }

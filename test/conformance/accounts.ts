@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
+import { ImError } from '../../src/server/errors.js';
+import { groupMessage, newGroup, useStore, user } from './fixtures.js';
+import type { StoreFactory } from './fixtures.js';
+
+const code = (e: unknown) => (e instanceof ImError ? e.code : e);
+
+/** Lifecycle, meta, users, friends, blocks and groups of the MessageStore port. */
+export function describeAccounts(factory: StoreFactory): void {
+  const store = useStore(factory);
+
+  describe('lifecycle', () => {
+    it('answers ping while open', async () => {
+      await expect(store().ping()).resolves.toBeUndefined();
+    });
+
+    it('rejects every call after close, and closing twice is harmless', async () => {
+      await store().close();
+      await store().close();
+      await expect(store().ping()).rejects.toBeInstanceOf(Error);
+      await expect(store().getUser('alice')).rejects.toBeInstanceOf(Error);
+      await expect(store().appendMessages([])).rejects.toBeInstanceOf(Error);
+    });
+  });
+
+  describe('getOrInitMeta', () => {
+    it('stores the initial value once and returns it afterwards without calling init', async () => {
+      expect(await store().getOrInitMeta('secret', () => 's1')).toBe('s1');
+      let called = false;
+      const again = await store().getOrInitMeta('secret', () => {
+        called = true;
+        return 's2';
+      });
+      expect(again).toBe('s1');
+      expect(called).toBe(false);
+      expect(await store().getOrInitMeta('other', () => 'o1')).toBe('o1');
+    });
+  });
+
+  describe('users', () => {
+    it('creates a user who accepts strangers by default', async () => {
+      await store().createUser(user('alice', 'Alice'));
+      expect(await store().getUser('alice')).toEqual({
+        userId: 'alice',
+        nickname: 'Alice',
+        passwordHash: 'scrypt$alice',
+        allowStrangers: true,
+      });
+    });
+
+    it('refuses a second user with the same id (USER_EXISTS) and keeps the first', async () => {
+      await store().createUser(user('alice', 'First'));
+      const e = await store().createUser(user('alice', 'Second')).catch((x: unknown) => x);
+      expect(code(e)).toBe(ErrorCode.USER_EXISTS);
+      expect((await store().getUser('alice'))?.nickname).toBe('First');
+    });
+
+    it('returns undefined for an unknown user', async () => {
+      expect(await store().getUser('nobody')).toBeUndefined();
+    });
+
+    it('tells which of a list of ids exist', async () => {
+      await store().createUser(user('alice'));
+      await store().createUser(user('bob'));
+      expect(await store().existingUsers(['alice', 'carol', 'bob', 'alice'])).toEqual(new Set(['alice', 'bob']));
+      expect(await store().existingUsers([])).toEqual(new Set());
+    });
+
+    it('stores ids with SQL-looking characters verbatim', async () => {
+      const odd = "o'brien\"; DROP TABLE users; --";
+      await store().createUser(user(odd));
+      expect((await store().getUser(odd))?.userId).toBe(odd);
+      expect(await store().existingUsers([odd])).toEqual(new Set([odd]));
+    });
+
+    it('switches allowStrangers off and on', async () => {
+      await store().createUser(user('alice'));
+      await store().setAllowStrangers('alice', false);
+      expect((await store().getUser('alice'))?.allowStrangers).toBe(false);
+      await store().setAllowStrangers('alice', true);
+      expect((await store().getUser('alice'))?.allowStrangers).toBe(true);
+    });
+  });
+
+  describe('friends', () => {
+    it('is pending after one side adds and friends once both have', async () => {
+      expect(await store().addFriend('alice', 'bob')).toBe('pending');
+      expect(await store().areFriends('alice', 'bob')).toBe(false);
+      expect(await store().listFriends('alice')).toEqual({ friends: [], pendingIn: [], pendingOut: ['bob'] });
+      expect(await store().listFriends('bob')).toEqual({ friends: [], pendingIn: ['alice'], pendingOut: [] });
+
+      expect(await store().addFriend('bob', 'alice')).toBe('friends');
+      expect(await store().areFriends('alice', 'bob')).toBe(true);
+      expect(await store().areFriends('bob', 'alice')).toBe(true);
+      expect(await store().listFriends('alice')).toEqual({ friends: ['bob'], pendingIn: [], pendingOut: [] });
+      expect(await store().listFriends('bob')).toEqual({ friends: ['alice'], pendingIn: [], pendingOut: [] });
+    });
+
+    it('keeps a repeated request pending, and answers friends to a repeat once friends', async () => {
+      expect(await store().addFriend('alice', 'bob')).toBe('pending');
+      expect(await store().addFriend('alice', 'bob')).toBe('pending');
+      await store().addFriend('bob', 'alice');
+      expect(await store().addFriend('alice', 'bob')).toBe('friends');
+    });
+
+    it('removes the friendship and both requests, whoever removes', async () => {
+      await store().addFriend('alice', 'bob');
+      await store().addFriend('bob', 'alice');
+      await store().addFriend('carol', 'alice');
+      await store().removeFriend('bob', 'alice');
+      expect(await store().areFriends('alice', 'bob')).toBe(false);
+      expect(await store().listFriends('alice')).toEqual({ friends: [], pendingIn: ['carol'], pendingOut: [] });
+      expect(await store().listFriends('bob')).toEqual({ friends: [], pendingIn: [], pendingOut: [] });
+      expect(await store().addFriend('alice', 'bob')).toBe('pending');
+    });
+  });
+
+  describe('blocks', () => {
+    it('reports a block in either direction until it is lifted', async () => {
+      expect(await store().isBlockedEitherWay('alice', 'bob')).toBe(false);
+      await store().block('alice', 'bob');
+      await store().block('alice', 'bob');
+      expect(await store().isBlockedEitherWay('alice', 'bob')).toBe(true);
+      expect(await store().isBlockedEitherWay('bob', 'alice')).toBe(true);
+      expect(await store().isBlockedEitherWay('alice', 'carol')).toBe(false);
+      await store().unblock('bob', 'alice');
+      expect(await store().isBlockedEitherWay('alice', 'bob')).toBe(true);
+      await store().unblock('alice', 'bob');
+      expect(await store().isBlockedEitherWay('bob', 'alice')).toBe(false);
+    });
+  });
+
+  describe('groups', () => {
+    it('creates the group with its conversation at maxSeq 0 and the owner as owner', async () => {
+      const g = newGroup('devs', 'alice', ['bob', 'carol', 'bob', 'alice']);
+      await store().createGroup(g);
+      expect(await store().getGroup('devs')).toEqual({
+        groupId: 'devs',
+        convId: 'group:devs',
+        type: ConvType.GROUP,
+        name: 'The devs',
+        owner: 'alice',
+        memberCount: 3,
+      });
+      expect(await store().getConversation('group:devs')).toEqual({ convId: 'group:devs', convType: ConvType.GROUP, maxSeq: 0 });
+      expect(await store().getMember('devs', 'alice')).toEqual({ userId: 'alice', role: 'owner', muted: false });
+      expect(await store().getMember('devs', 'bob')).toEqual({ userId: 'bob', role: 'member', muted: false });
+      expect((await store().memberIds('devs')).sort()).toEqual(['alice', 'bob', 'carol']);
+      const members = await store().listMembers('devs');
+      expect(members.map((m) => m.userId).sort()).toEqual(['alice', 'bob', 'carol']);
+    });
+
+    it('keeps the policy when one is given', async () => {
+      await store().createGroup({ ...newGroup('room', 'alice', [], ConvType.CUSTOM_CONVERSATION), policy: 'open' });
+      expect((await store().getGroup('room'))?.policy).toBe('open');
+    });
+
+    it('refuses a groupId that exists, whatever the type (GROUP_EXISTS)', async () => {
+      await store().createGroup(newGroup('devs', 'alice', []));
+      const e = await store().createGroup(newGroup('devs', 'bob', [], ConvType.CHANNEL)).catch((x: unknown) => x);
+      expect(code(e)).toBe(ErrorCode.GROUP_EXISTS);
+      expect((await store().getGroup('devs'))?.owner).toBe('alice');
+    });
+
+    it('answers undefined or empty for an unknown group or non-member', async () => {
+      await store().createGroup(newGroup('devs', 'alice', []));
+      expect(await store().getGroup('nope')).toBeUndefined();
+      expect(await store().getMember('devs', 'mallory')).toBeUndefined();
+      expect(await store().getMember('nope', 'alice')).toBeUndefined();
+      expect(await store().listMembers('nope')).toEqual([]);
+      expect(await store().memberIds('nope')).toEqual([]);
+    });
+
+    it('adds only newcomers, whose readSeq starts at the current maxSeq', async () => {
+      const g = newGroup('devs', 'alice', ['bob']);
+      await store().createGroup(g);
+      await store().appendMessages([groupMessage(g, 'alice', g.all), groupMessage(g, 'bob', g.all)]);
+
+      expect(await store().addMembers('devs', ['bob', 'carol', 'carol'])).toEqual(['carol']);
+      expect((await store().getGroup('devs'))?.memberCount).toBe(3);
+      const [conv] = await store().listConversations('carol');
+      expect(conv).toMatchObject({ convId: 'group:devs', maxSeq: 2, readSeq: 2, unread: 0 });
+    });
+
+    it('removes members, returning only those who were members, and keeps their inbox rows', async () => {
+      const g = newGroup('devs', 'alice', ['bob', 'carol']);
+      await store().createGroup(g);
+      await store().appendMessages([groupMessage(g, 'alice', g.all)]);
+
+      expect(await store().removeMembers('devs', ['bob', 'mallory'])).toEqual(['bob']);
+      expect((await store().memberIds('devs')).sort()).toEqual(['alice', 'carol']);
+      expect(await store().getMember('devs', 'bob')).toBeUndefined();
+      expect((await store().readInbox('bob', 0, 10)).entries).toHaveLength(1);
+      expect(await store().listConversations('bob')).toEqual([]);
+    });
+
+    it('changes roles and mute flags', async () => {
+      await store().createGroup(newGroup('devs', 'alice', ['bob']));
+      await store().setRole('devs', 'bob', 'admin');
+      await store().setMuted('devs', 'bob', true);
+      expect(await store().getMember('devs', 'bob')).toEqual({ userId: 'bob', role: 'admin', muted: true });
+      await store().setRole('devs', 'bob', 'member');
+      await store().setMuted('devs', 'bob', false);
+      expect(await store().listMembers('devs')).toContainEqual({ userId: 'bob', role: 'member', muted: false });
+    });
+
+    it('refuses to change a non-member (NOT_MEMBER) or the owner role (FORBIDDEN)', async () => {
+      await store().createGroup(newGroup('devs', 'alice', []));
+      expect(code(await store().setRole('devs', 'mallory', 'admin').catch((x: unknown) => x))).toBe(ErrorCode.NOT_MEMBER);
+      expect(code(await store().setMuted('devs', 'mallory', true).catch((x: unknown) => x))).toBe(ErrorCode.NOT_MEMBER);
+      expect(code(await store().setRole('devs', 'alice', 'member').catch((x: unknown) => x))).toBe(ErrorCode.FORBIDDEN);
+      expect((await store().getMember('devs', 'alice'))?.role).toBe('owner');
+      expect(await store().getMember('devs', 'mallory')).toBeUndefined();
+    });
+
+    it('refuses membership changes to an unknown group (CONVERSATION_NOT_FOUND)', async () => {
+      expect(code(await store().addMembers('nope', ['bob']).catch((x: unknown) => x))).toBe(ErrorCode.CONVERSATION_NOT_FOUND);
+      expect(code(await store().removeMembers('nope', ['bob']).catch((x: unknown) => x))).toBe(ErrorCode.CONVERSATION_NOT_FOUND);
+    });
+  });
+}
