@@ -19,6 +19,8 @@ export interface Outgoing {
   options: Record<string, unknown>;
   /** Stored, or transient (persist=false / TYPING): acked with a msgId, never stored. */
   persist: boolean;
+  /** Called once the message has its place in the commit queue (see Connection.sendFrame). */
+  onQueued?: () => void;
 
   // ---- decided by the filter --------------------------------------------------------------
   convId?: string;

@@ -50,6 +50,8 @@ export class Connection implements DeliveryTarget {
   private readonly expiryTimer: NodeJS.Timeout;
   private closed = false;
   private corked = false;
+  /** SENDs queued for commit and not yet answered. */
+  private readonly sends = new Set<Promise<void>>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -76,12 +78,13 @@ export class Connection implements DeliveryTarget {
   }
 
   /** Resolves when every frame received so far has been answered. */
-  settled(): Promise<void> {
-    return this.chain;
+  async settled(): Promise<void> {
+    await this.chain;
+    await Promise.all(this.sends);
   }
 
   get busy(): boolean {
-    return this.inFlight > 0;
+    return this.inFlight > 0 || this.sends.size > 0;
   }
 
   send(text: string, cmd: number): void {
@@ -174,7 +177,7 @@ export class Connection implements DeliveryTarget {
   private async handle(frame: ClientFrame): Promise<void> {
     const reads = this.deps.reads;
     try {
-      if (isCmd(frame, CmdType.SEND)) return await runPipeline(this.deps.stages, this.outgoing(frame));
+      if (isCmd(frame, CmdType.SEND)) return await this.sendFrame(frame);
       if (isCmd(frame, CmdType.PUSH_ACK)) {
         this.ackedPts = Math.max(this.ackedPts, frame.content.pts);
       } else if (isCmd(frame, CmdType.SYNC)) {
@@ -187,6 +190,20 @@ export class Connection implements DeliveryTarget {
     } catch (e) {
       this.error(e, frame.header.reqId);
     }
+  }
+
+  /**
+   * The next frame of this connection may start once this SEND is queued for commit: queue order
+   * is seq order, so the client's order is kept, and its SENDs can share one commit instead of
+   * taking one each. The ack (or ERROR) still comes only after the commit.
+   */
+  private async sendFrame(frame: SendFrame): Promise<void> {
+    const msg = this.outgoing(frame);
+    const queued = new Promise<void>((resolve) => (msg.onQueued = resolve));
+    const done = runPipeline(this.deps.stages, msg).catch((e: unknown) => this.error(e, frame.header.reqId));
+    this.sends.add(done);
+    void done.finally(() => this.sends.delete(done));
+    await Promise.race([done, queued]);
   }
 
   private outgoing(frame: SendFrame): Outgoing {

@@ -39,7 +39,9 @@ export function createStoreStage(ids: Snowflake, committer: BatchCommitter, now:
     };
     msg.record = record;
     if (!msg.persist) return;
-    return committer.append(record).then((result) => {
+    const committed = committer.append(record);
+    msg.onQueued?.();
+    return committed.then((result) => {
       if (result.duplicate) msg.duplicateOf = result;
       else msg.result = result;
     });
