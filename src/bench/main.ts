@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     latencies.sort((x, y) => x - y);
     const line = (k: string, v: string) => process.stdout.write(`${k.padEnd(26)} ${v}\n`);
-    line('messages', `${total} durable one-to-one (SQLite ${args.db ?? 'temp file'}, WAL)`);
+    line('messages', args.db === ':memory:' ? `${total} one-to-one, SQLite :memory: (not durable)` : `${total} durable one-to-one (SQLite ${args.db ?? 'temp file'}, WAL)`);
     line('throughput', `${Math.round(total / seconds).toLocaleString('en')} messages/s (acked and pushed)`);
     line('ack latency p50/p99/max', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} / ${latencies.at(-1)?.toFixed(1)} ms`);
     line('cpu: server / this load', `${Math.round((serverCpu / seconds) * 100)}% / ${Math.round((clientCpu / seconds) * 100)}% of one core`);

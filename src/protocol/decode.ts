@@ -48,7 +48,14 @@ const messageContent: Readonly<Record<number, z.ZodType<Content>>> = {
   }),
   [MsgType.CUSTOM]: z.looseObject({ data: z.unknown().refine((v) => v !== undefined, 'is required') }),
   [MsgType.TYPING]: z.looseObject({}),
+  [MsgType.SYSTEM]: z.looseObject({ text: z.string(), data: z.unknown().optional() }),
 };
+
+/** Why `content` does not fit `msgType` (§3 MsgType table), or undefined when it does. */
+export function checkMessageContent(msgType: number, content: unknown): string | undefined {
+  const parsed = messageContent[msgType]?.safeParse(content);
+  return parsed && !parsed.success ? describe(parsed.error, 'content.') : undefined;
+}
 
 const sendBody = z.object({
   route: z.object({
@@ -144,9 +151,8 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
     if (route.msgType === MsgType.SYSTEM) {
       return fail(ErrorCode.BAD_FRAME, 'route.msgType SYSTEM (100) is sent by the server only', reqId);
     }
-    const schema = messageContent[route.msgType];
-    const parsed = schema?.safeParse(content);
-    if (parsed && !parsed.success) return fail(ErrorCode.BAD_FRAME, describe(parsed.error, 'content.'), reqId);
+    const invalid = checkMessageContent(route.msgType, content);
+    if (invalid) return fail(ErrorCode.BAD_FRAME, invalid, reqId);
     const control = { ...body.data.control };
     if (route.msgType === MsgType.TYPING) control.persist = false;
     return {

@@ -185,7 +185,7 @@ describe('GET /healthz and GET /metrics', () => {
       systemSend: () => Promise.reject(new Error('boom in /secret/place')),
     });
     try {
-      const res = await local.post('/system/send', { to: 'x', content: {} }, { token: ADMIN_TOKEN });
+      const res = await local.post('/system/send', { to: 'x', content: { text: 'x' } }, { token: ADMIN_TOKEN });
       expect([res.status, res.code]).toEqual([500, 5000]);
       expect(JSON.stringify(res.msg)).not.toContain('secret');
       expect(lines.filter((l) => l.includes(' error ') && l.includes('/secret/place'))).toHaveLength(1);

@@ -51,6 +51,15 @@ describe('POST /system/send', () => {
     expect([res.status, res.code]).toEqual([400, 1000]);
   });
 
+  it.each([
+    ['SYSTEM without text', { to: 'ann', content: {} }],
+    ['TEXT without text', { to: 'ann', msgType: 1, content: { body: 'x' } }],
+    ['IMAGE without url', { to: 'ann', msgType: 2, content: { width: 1 } }],
+  ])('refuses content that does not fit its msgType (%s) with 400 / 1000', async (_, body) => {
+    const res = await api.post('/system/send', body, admin);
+    expect([res.status, res.code]).toEqual([400, 1000]);
+  });
+
   it('refuses content over the content limit with 413 / 1002', async () => {
     const res = await api.post('/system/send', { to: 'ann', content: { text: 'x'.repeat(70_000) } }, admin);
     expect([res.status, res.code]).toEqual([413, 1002]);

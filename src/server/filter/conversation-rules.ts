@@ -84,7 +84,7 @@ function checkGroupSender(group: GroupInfo, member: GroupMember | undefined, fro
     case ConvType.CHANNEL:
       if (!member) throw err.notMember(group.convId);
       if (!admin) throw new ImError(ErrorCode.CHANNEL_READ_ONLY, `only the owner and admins post in channel ${group.groupId}`);
-      return;
+      break;
     default:
       if (!member) throw err.notMember(group.convId);
   }
