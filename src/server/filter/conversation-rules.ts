@@ -1,9 +1,9 @@
 import { ConvType, ErrorCode, READ_DIFFUSION_TYPES, convTypeName } from '../../protocol/codes.js';
-import type { GroupInfo, GroupMember } from '../../protocol/frames.js';
+import type { GroupMember } from '../../protocol/frames.js';
 import { SYSTEM_USER, convIdFor } from '../../protocol/ids.js';
 import { ImError, err } from '../errors.js';
 import type { Outgoing } from '../pipeline.js';
-import type { MessageStore } from '../store/message-store.js';
+import type { GroupRecord, MessageStore } from '../store/message-store.js';
 
 /**
  * The filter of §4: who may send to which conversation, and who receives. Checked in the order
@@ -75,7 +75,7 @@ async function groupRule(store: MessageStore, msg: Outgoing): Promise<void> {
   msg.participants = [];
 }
 
-function checkGroupSender(group: GroupInfo, member: GroupMember | undefined, from: string): void {
+function checkGroupSender(group: GroupRecord, member: GroupMember | undefined, from: string): void {
   const admin = member?.role === 'owner' || member?.role === 'admin';
   switch (group.type) {
     case ConvType.CHATROOM:

@@ -57,7 +57,10 @@ export interface MessageStore {
    * @throws ImError GROUP_EXISTS
    */
   createGroup(group: NewGroup): Promise<void>;
-  getGroup(groupId: string): Promise<GroupInfo | undefined>;
+  /** The group without its member count: cheap, read on every group SEND. */
+  getGroup(groupId: string): Promise<GroupRecord | undefined>;
+  /** How many members the group has (a count over its members; not for the hot path). */
+  countMembers(groupId: string): Promise<number>;
   getMember(groupId: string, userId: string): Promise<GroupMember | undefined>;
   listMembers(groupId: string): Promise<GroupMember[]>;
   /** Member userIds only: the fan-out list. */
@@ -106,6 +109,9 @@ export interface MessageStore {
   /** The user's conversations, most recent activity first. */
   listConversations(userId: string): Promise<ConversationSummary[]>;
 }
+
+/** A group as the filter needs it; `GroupInfo` adds the member count. */
+export type GroupRecord = Omit<GroupInfo, 'memberCount'>;
 
 export interface NewUser {
   userId: string;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ErrorCode } from '../../../protocol/codes.js';
-import type { GroupInfo, GroupMember } from '../../../protocol/frames.js';
+import type { GroupMember } from '../../../protocol/frames.js';
 import { ImError, err } from '../../errors.js';
-import type { MessageStore } from '../../store/message-store.js';
+import type { GroupRecord, MessageStore } from '../../store/message-store.js';
 import { idField, idList, parseInput } from './body.js';
 import { post, type Endpoint } from './endpoint.js';
 import { requireGroup, requireManager, requireMember, requireUsers } from './guards.js';
@@ -13,13 +13,13 @@ const muteBody = z.object({ groupId: idField, userId: idField, muted: z.boolean(
 
 /** §2 /group/add-members, remove-members, set-role, mute: what owners and admins do. */
 export function groupAdminRoutes({ store }: { store: MessageStore }): Endpoint[] {
-  async function target(group: GroupInfo, userId: string): Promise<GroupMember> {
+  async function target(group: GroupRecord, userId: string): Promise<GroupMember> {
     const member = await store.getMember(group.groupId, userId);
     if (!member) throw new ImError(ErrorCode.NOT_MEMBER, `${userId} is not a member of ${group.groupId}`);
     return member;
   }
 
-  async function refuseOtherAdmins(group: GroupInfo, caller: string, userIds: readonly string[]): Promise<void> {
+  async function refuseOtherAdmins(group: GroupRecord, caller: string, userIds: readonly string[]): Promise<void> {
     for (const userId of new Set(userIds)) {
       if (userId === caller) continue;
       const member = await store.getMember(group.groupId, userId);

@@ -45,7 +45,8 @@ export function groupRoutes({ store }: { store: MessageStore }): Endpoint[] {
   }
 
   async function info(input: unknown) {
-    return requireGroup(store, parseInput(groupRef, input).groupId);
+    const group = await requireGroup(store, parseInput(groupRef, input).groupId);
+    return { ...group, memberCount: await store.countMembers(group.groupId) };
   }
 
   async function join(input: unknown, caller: string) {

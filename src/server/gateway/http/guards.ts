@@ -1,6 +1,6 @@
-import type { GroupInfo, GroupMember } from '../../../protocol/frames.js';
+import type { GroupMember } from '../../../protocol/frames.js';
 import { err } from '../../errors.js';
-import type { MessageStore } from '../../store/message-store.js';
+import type { GroupRecord, MessageStore } from '../../store/message-store.js';
 
 /**
  * The checks several endpoints share, each throwing the protocol's code. Order matters and
@@ -25,14 +25,14 @@ export async function requireUsers(store: MessageStore, userIds: readonly string
 }
 
 /** @throws ImError CONVERSATION_NOT_FOUND */
-export async function requireGroup(store: MessageStore, groupId: string): Promise<GroupInfo> {
+export async function requireGroup(store: MessageStore, groupId: string): Promise<GroupRecord> {
   const group = await store.getGroup(groupId);
   if (!group) throw err.groupNotFound(groupId);
   return group;
 }
 
 /** @throws ImError NOT_MEMBER */
-export async function requireMember(store: MessageStore, group: GroupInfo, userId: string): Promise<GroupMember> {
+export async function requireMember(store: MessageStore, group: GroupRecord, userId: string): Promise<GroupMember> {
   const member = await store.getMember(group.groupId, userId);
   if (!member) throw err.notMember(group.groupId);
   return member;
@@ -41,7 +41,7 @@ export async function requireMember(store: MessageStore, group: GroupInfo, userI
 export const isManager = (m: GroupMember): boolean => m.role === 'owner' || m.role === 'admin';
 
 /** The caller as a member allowed to manage the group (owner or admin). @throws NOT_MEMBER, FORBIDDEN */
-export async function requireManager(store: MessageStore, group: GroupInfo, caller: string): Promise<GroupMember> {
+export async function requireManager(store: MessageStore, group: GroupRecord, caller: string): Promise<GroupMember> {
   const member = await requireMember(store, group, caller);
   if (!isManager(member)) throw err.forbidden(`only the owner or an admin of ${group.groupId} can do this`);
   return member;

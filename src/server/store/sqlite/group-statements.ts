@@ -1,9 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ErrorCode } from '../../../protocol/codes.js';
 import type { ConvType } from '../../../protocol/codes.js';
-import type { GroupInfo, GroupMember, GroupPolicy, GroupRole } from '../../../protocol/frames.js';
+import type { GroupMember, GroupPolicy, GroupRole } from '../../../protocol/frames.js';
 import { ImError, err } from '../../errors.js';
-import type { NewGroup } from '../message-store.js';
+import type { GroupRecord, NewGroup } from '../message-store.js';
 import type { Counters } from './counters.js';
 
 interface GroupRow {
@@ -13,7 +13,6 @@ interface GroupRow {
   name: string;
   owner: string;
   policy: GroupPolicy | null;
-  memberCount: number;
 }
 
 interface MemberRow {
@@ -31,6 +30,7 @@ export class GroupStatements {
   private readonly insertMember: Statement<[string, string, GroupRole, number, number]>;
   private readonly selectGroup: Statement<[string], GroupRow>;
   private readonly selectConvId: Statement<[string], string>;
+  private readonly selectCount: Statement<[string], number>;
   private readonly selectMember: Statement<[string, string], MemberRow>;
   private readonly selectMembers: Statement<[string], MemberRow>;
   private readonly selectMemberIds: Statement<[string], string>;
@@ -55,11 +55,12 @@ export class GroupStatements {
          ON CONFLICT DO NOTHING`,
     );
     this.selectGroup = db.prepare(
-      `SELECT group_id AS groupId, conv_id AS convId, type, name, owner, policy,
-              (SELECT COUNT(*) FROM members mb WHERE mb.conv_id = g.conv_id) AS memberCount
-         FROM groups g WHERE group_id = ?`,
+      'SELECT group_id AS groupId, conv_id AS convId, type, name, owner, policy FROM groups WHERE group_id = ?',
     );
     this.selectConvId = db.prepare<[string], string>('SELECT conv_id FROM groups WHERE group_id = ?').pluck();
+    this.selectCount = db
+      .prepare<[string], number>('SELECT COUNT(*) FROM members WHERE conv_id = (SELECT conv_id FROM groups WHERE group_id = ?)')
+      .pluck();
     this.selectMember = db.prepare(
       'SELECT user_id AS userId, role, muted FROM members WHERE conv_id = ? AND user_id = ?',
     );
@@ -91,7 +92,11 @@ export class GroupStatements {
     this.createTx(group);
   }
 
-  get(groupId: string): GroupInfo | undefined {
+  countMembers(groupId: string): number {
+    return this.selectCount.get(groupId) ?? 0;
+  }
+
+  get(groupId: string): GroupRecord | undefined {
     const row = this.selectGroup.get(groupId);
     if (!row) return undefined;
     const { policy, ...info } = row;

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { ErrorCode } from '../../../protocol/codes.js';
-import type { ConversationSummary, FriendList, GroupInfo, GroupMember, GroupRole } from '../../../protocol/frames.js';
+import type { ConversationSummary, FriendList, GroupMember, GroupRole } from '../../../protocol/frames.js';
 import { ImError } from '../../errors.js';
 import type {
   AppendResult,
   ConversationRecord,
+  GroupRecord,
   HistoryPage,
   HistoryQuery,
   InboxPage,
@@ -169,8 +170,12 @@ export class SqliteStore implements MessageStore {
     this.live().groups.create(group);
   }
 
-  async getGroup(groupId: string): Promise<GroupInfo | undefined> {
+  async getGroup(groupId: string): Promise<GroupRecord | undefined> {
     return this.live().groups.get(groupId);
+  }
+
+  async countMembers(groupId: string): Promise<number> {
+    return this.live().groups.countMembers(groupId);
   }
 
   async getMember(groupId: string, userId: string): Promise<GroupMember | undefined> {
