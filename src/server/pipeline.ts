@@ -25,10 +25,10 @@ export interface Outgoing {
   // ---- decided by the filter --------------------------------------------------------------
   convId?: string;
   /** Write diffusion: users who get an inbox row and a pts (the sender included when sync). */
-  inboxUsers?: string[];
+  inboxUsers?: readonly string[];
   /** Read diffusion and transient messages: users whose online devices get the push. */
-  pushUsers?: string[];
-  participants?: string[];
+  pushUsers?: readonly string[];
+  participants?: readonly string[];
 
   // ---- decided by the store ---------------------------------------------------------------
   record?: NewMessage;

@@ -146,7 +146,7 @@ export function describeAccounts(factory: StoreFactory): void {
       expect(await store().getConversation('group:devs')).toEqual({ convId: 'group:devs', convType: ConvType.GROUP, maxSeq: 0 });
       expect(await store().getMember('devs', 'alice')).toEqual({ userId: 'alice', role: 'owner', muted: false });
       expect(await store().getMember('devs', 'bob')).toEqual({ userId: 'bob', role: 'member', muted: false });
-      expect((await store().memberIds('devs')).sort()).toEqual(['alice', 'bob', 'carol']);
+      expect([...(await store().memberIds('devs'))].sort()).toEqual(['alice', 'bob', 'carol']);
       const members = await store().listMembers('devs');
       expect(members.map((m) => m.userId).sort()).toEqual(['alice', 'bob', 'carol']);
     });
@@ -189,10 +189,19 @@ export function describeAccounts(factory: StoreFactory): void {
       await store().appendMessages([groupMessage(g, 'alice', g.all)]);
 
       expect(await store().removeMembers('devs', ['bob', 'mallory'])).toEqual(['bob']);
-      expect((await store().memberIds('devs')).sort()).toEqual(['alice', 'carol']);
+      expect([...(await store().memberIds('devs'))].sort()).toEqual(['alice', 'carol']);
       expect(await store().getMember('devs', 'bob')).toBeUndefined();
       expect((await store().readInbox('bob', 0, 10)).entries).toHaveLength(1);
       expect(await store().listConversations('bob')).toEqual([]);
+    });
+
+    it('answers memberIds with the current members right after each change (no stale list)', async () => {
+      await store().createGroup(newGroup('devs', 'alice', ['bob']));
+      expect([...(await store().memberIds('devs'))].sort()).toEqual(['alice', 'bob']);
+      await store().addMembers('devs', ['carol']);
+      expect([...(await store().memberIds('devs'))].sort()).toEqual(['alice', 'bob', 'carol']);
+      await store().removeMembers('devs', ['alice', 'bob']);
+      expect([...(await store().memberIds('devs'))].sort()).toEqual(['carol']);
     });
 
     it('changes roles and mute flags', async () => {

@@ -54,24 +54,31 @@ export class Deliverer {
       const header = origin.reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.SEND_ACK } : { version: PROTOCOL_VERSION, cmd: CmdType.SEND_ACK, reqId: origin.reqId };
       conn?.send(JSON.stringify({ header, content: {}, stamp }), CmdType.SEND_ACK);
     }
-    if (event.recipients.length === 0) return;
+    const total = event.recipients.length + event.audience.length;
+    if (total === 0) return;
     // Serialise once per message; only the receiver's pts differs between copies.
     const base = JSON.stringify(pushFrame(event.message, undefined, { control: event.control, options: event.options }));
     const head = base.slice(0, -2);
     const originConn = origin.nodeId === this.nodeId ? origin.connId : undefined;
+    const toDevices = (userId: string, text: () => string): void => {
+      let t: string | undefined;
+      for (const device of this.sessions.devices(userId)) {
+        if (device.connId !== originConn) device.send((t ??= text()), CmdType.PUSH);
+      }
+    };
+    const { recipients, audience } = event;
     const pushTo = (from: number, to: number): void => {
       for (let i = from; i < to; i++) {
-        const r = event.recipients[i]!;
-        let text: string | undefined;
-        for (const device of this.sessions.devices(r.userId)) {
-          if (device.connId === originConn) continue;
-          text ??= r.pts === undefined ? base : `${head},"pts":${r.pts}}}`;
-          device.send(text, CmdType.PUSH);
+        if (i < recipients.length) {
+          const r = recipients[i]!;
+          toDevices(r.userId, () => (r.pts === undefined ? base : `${head},"pts":${r.pts}}}`));
+        } else {
+          toDevices(audience[i - recipients.length]!, () => base);
         }
       }
     };
-    if (event.recipients.length <= CHUNK) return pushTo(0, event.recipients.length);
-    this.chunked(event.recipients.length, pushTo);
+    if (total <= CHUNK) return pushTo(0, total);
+    this.chunked(total, pushTo);
   }
 
   private chunked(total: number, pushTo: (from: number, to: number) => void): void {

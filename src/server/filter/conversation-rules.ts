@@ -26,7 +26,7 @@ export function createConversationFilter(store: MessageStore) {
   };
 }
 
-function route(msg: Outgoing, users: string[]): void {
+function route(msg: Outgoing, users: readonly string[]): void {
   const withSender = msg.control.sync === false ? users.filter((u) => u !== msg.from) : users;
   msg.convId = convIdFor(msg.convType, msg.from, msg.to);
   if (!msg.persist || READ_DIFFUSION_TYPES.has(msg.convType)) {

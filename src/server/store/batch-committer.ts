@@ -4,6 +4,9 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendResult, MessageStore, NewMessage } from './message-store.js';
 
+/** Rows (messages plus inbox rows) one commit aims to stay under: roughly 10–20 ms of SQLite. */
+const MAX_BATCH_ROWS = 5000;
+
 interface Pending {
   message: NewMessage;
   resolve: (r: AppendResult) => void;
@@ -54,7 +57,7 @@ export class BatchCommitter {
 
   private async flush(): Promise<void> {
     if (this.running || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.queue.splice(0, this.batchLength());
     this.running = this.commit(batch);
     try {
       await this.running;
@@ -62,6 +65,22 @@ export class BatchCommitter {
       this.running = undefined;
       if (this.queue.length > 0) this.schedule();
     }
+  }
+
+  /**
+   * At most `maxBatch` messages and about MAX_BATCH_ROWS inbox rows (always at least one
+   * message): a burst into a big write-diffusion group must not become one huge transaction
+   * that holds the event loop for seconds.
+   */
+  private batchLength(): number {
+    let rows = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.maxBatch) {
+      rows += 1 + this.queue[n]!.message.inboxUsers.length;
+      if (n > 0 && rows > MAX_BATCH_ROWS) break;
+      n++;
+    }
+    return n;
   }
 
   private async commit(batch: Pending[]): Promise<void> {

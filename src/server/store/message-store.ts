@@ -64,7 +64,7 @@ export interface MessageStore {
   getMember(groupId: string, userId: string): Promise<GroupMember | undefined>;
   listMembers(groupId: string): Promise<GroupMember[]>;
   /** Member userIds only: the fan-out list. */
-  memberIds(groupId: string): Promise<string[]>;
+  memberIds(groupId: string): Promise<readonly string[]>;
   /**
    * Adds members (existing ones are left as they are). A new member's readSeq starts at the
    * conversation's current maxSeq (§4), so joining never shows old messages as unread.

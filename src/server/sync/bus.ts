@@ -31,7 +31,13 @@ export interface MessageEvent {
   message: StoredMessage | TransientMessage;
   control: Control;
   options: Record<string, unknown>;
+  /** Write diffusion: each receiving user with their own pts. */
   recipients: Recipient[];
+  /**
+   * Read diffusion and transient messages: users whose online devices get the push, without pts.
+   * Shared as-is (a big group's cached member list), never copied per message.
+   */
+  audience: readonly string[];
   /** The sending device: it gets the SEND_ACK (with the sender's pts), never a PUSH. */
   origin: ConnRef & { reqId?: string; senderPts?: number };
   /** Read-diffusion and CHATROOM messages reach online members only; flag kept for metrics. */

@@ -23,7 +23,6 @@ function messageEvent(msg: Outgoing): MessageEvent {
   const recipients: Recipient[] = result
     ? (msg.inboxUsers ?? []).map((userId) => ({ userId, pts: result.pts[userId] }))
     : [];
-  for (const userId of msg.pushUsers ?? []) recipients.push({ userId });
   const senderPts = result?.pts[msg.from];
   const message = result
     ? { ...messageOf(msg), seq: result.seq, msgId: result.msgId, sendTime: result.sendTime }
@@ -34,6 +33,7 @@ function messageEvent(msg: Outgoing): MessageEvent {
     control: msg.control,
     options: msg.options,
     recipients,
+    audience: msg.pushUsers ?? [],
     origin: senderPts === undefined ? { ...msg.origin } : { ...msg.origin, senderPts },
     transient: !msg.persist,
   };
@@ -72,6 +72,7 @@ function ackOnly(msg: Outgoing, first: AppendResult): MessageEvent {
     control: msg.control,
     options: msg.options,
     recipients: [],
+    audience: [],
     origin: senderPts === undefined ? { ...msg.origin } : { ...msg.origin, senderPts },
     transient: false,
   };

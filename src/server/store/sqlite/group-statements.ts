@@ -38,6 +38,7 @@ export class GroupStatements {
   private readonly updateRole: Statement<[GroupRole, string, string]>;
   private readonly updateMuted: Statement<[number, string, string]>;
   private readonly createTx: (group: NewGroup) => void;
+  private readonly memberCache = new Map<string, readonly string[]>();
   private readonly addTx: (groupId: string, userIds: readonly string[]) => string[];
   private readonly removeTx: (groupId: string, userIds: readonly string[]) => string[];
 
@@ -114,18 +115,31 @@ export class GroupStatements {
     return convId === undefined ? [] : this.selectMembers.all(convId).map(toMember);
   }
 
-  memberIds(groupId: string): string[] {
+  /**
+   * Cached: every SEND to a group needs its member list, and reading 10,000 rows per message
+   * would dominate a big group's cost. Sound because this process is the file's only writer and
+   * every membership change below drops the entry.
+   */
+  memberIds(groupId: string): readonly string[] {
+    const cached = this.memberCache.get(groupId);
+    if (cached) return cached;
     const convId = this.selectConvId.get(groupId);
-    return convId === undefined ? [] : this.selectMemberIds.all(convId);
+    if (convId === undefined) return [];
+    const ids = Object.freeze(this.selectMemberIds.all(convId));
+    if (this.memberCache.size >= MEMBER_CACHE_GROUPS) this.memberCache.delete(this.memberCache.keys().next().value!);
+    this.memberCache.set(groupId, ids);
+    return ids;
   }
 
   /** @throws ImError CONVERSATION_NOT_FOUND for an unknown group */
   addMembers(groupId: string, userIds: readonly string[]): string[] {
+    this.memberCache.delete(groupId);
     return this.counters.guard(() => this.addTx(groupId, userIds));
   }
 
   /** @throws ImError CONVERSATION_NOT_FOUND for an unknown group */
   removeMembers(groupId: string, userIds: readonly string[]): string[] {
+    this.memberCache.delete(groupId);
     return this.removeTx(groupId, userIds);
   }
 
@@ -168,5 +182,8 @@ export class GroupStatements {
     return row;
   }
 }
+
+/** Groups whose member lists stay cached; the oldest entry goes first. */
+const MEMBER_CACHE_GROUPS = 1000;
 
 const unique = (ids: readonly string[]): string[] => [...new Set(ids)];

@@ -186,7 +186,7 @@ export class SqliteStore implements MessageStore {
     return this.live().groups.listMembers(groupId);
   }
 
-  async memberIds(groupId: string): Promise<string[]> {
+  async memberIds(groupId: string): Promise<readonly string[]> {
     return this.live().groups.memberIds(groupId);
   }
 
