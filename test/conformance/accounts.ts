@@ -116,6 +116,26 @@ export function describeAccounts(factory: StoreFactory): void {
     });
   });
 
+  describe('relation (what the one-to-one filter reads)', () => {
+    it('is undefined for a user that does not exist', async () => {
+      expect(await store().relation('alice', 'ghost')).toBeUndefined();
+    });
+
+    it('tells friendship, blocks in either direction and the peer\'s stranger setting', async () => {
+      for (const id of ['alice', 'bob', 'carol']) await store().createUser(user(id));
+      expect(await store().relation('alice', 'bob')).toEqual({ allowStrangers: true, blocked: false, friends: false });
+      await store().addFriend('alice', 'bob');
+      expect((await store().relation('alice', 'bob'))?.friends).toBe(false);
+      await store().addFriend('bob', 'alice');
+      expect((await store().relation('alice', 'bob'))?.friends).toBe(true);
+      await store().block('bob', 'alice');
+      expect(await store().relation('alice', 'bob')).toEqual({ allowStrangers: true, blocked: true, friends: true });
+      await store().setAllowStrangers('carol', false);
+      expect(await store().relation('alice', 'carol')).toEqual({ allowStrangers: false, blocked: false, friends: false });
+      expect((await store().relation('carol', 'alice'))?.allowStrangers).toBe(true);
+    });
+  });
+
   describe('blocks', () => {
     it('reports a block in either direction until it is lifted', async () => {
       expect(await store().isBlockedEitherWay('alice', 'bob')).toBe(false);

@@ -41,10 +41,10 @@ function route(msg: Outgoing, users: readonly string[]): void {
 async function pairRule(store: MessageStore, msg: Outgoing): Promise<void> {
   const { from, to } = msg;
   if (to === from) throw err.badFrame('route.to: you cannot send a message to yourself');
-  const peer = await store.getUser(to);
+  const peer = await store.relation(from, to);
   if (!peer) throw err.userNotFound(to);
-  if (await store.isBlockedEitherWay(from, to)) throw new ImError(ErrorCode.BLOCKED, `${to} and you cannot message each other (blocked)`);
-  const friends = await store.areFriends(from, to);
+  if (peer.blocked) throw new ImError(ErrorCode.BLOCKED, `${to} and you cannot message each other (blocked)`);
+  const friends = peer.friends;
   if (msg.convType === ConvType.SINGLE && !friends) {
     throw new ImError(ErrorCode.NOT_FRIENDS, `${to} is not your friend; use STRANGER_CHAT (8) or add them first`);
   }

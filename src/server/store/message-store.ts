@@ -49,6 +49,11 @@ export interface MessageStore {
   unblock(userId: string, blockedId: string): Promise<void>;
   /** True when either user blocks the other. */
   isBlockedEitherWay(a: string, b: string): Promise<boolean>;
+  /**
+   * Everything the one-to-one filter needs about `to` as `from` sees it, in one read (it runs on
+   * every SINGLE/STRANGER SEND); undefined when `to` does not exist.
+   */
+  relation(from: string, to: string): Promise<PairRelation | undefined>;
 
   // ---- groups (all five group-backed conversation types) ----------------------------------
   /**
@@ -125,6 +130,15 @@ export interface UserRecord {
   nickname: string;
   passwordHash: string;
   allowStrangers: boolean;
+}
+
+export interface PairRelation {
+  /** `to`'s setting (§2 /user/settings). */
+  allowStrangers: boolean;
+  /** Either blocks the other. */
+  blocked: boolean;
+  /** Both have added each other. */
+  friends: boolean;
 }
 
 export interface NewGroup {

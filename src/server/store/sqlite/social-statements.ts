@@ -1,11 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { FriendList } from '../../../protocol/frames.js';
+import type { PairRelation } from '../message-store.js';
 
 /**
  * Friendships and blocks. A friendship is two directed requests ("a added b" and "b added a"):
  * one direction alone is pending.
  */
 export class SocialStatements {
+  private readonly selectRelation: Statement<[{ from: string; to: string }], { allowStrangers: number; blocked: number; friends: number }>;
   private readonly insertRequest: Statement<[string, string, number]>;
   private readonly countRequests: Statement<[string, string, string, string], number>;
   private readonly deleteRequests: Statement<[string, string, string, string]>;
@@ -53,6 +55,14 @@ export class SocialStatements {
     this.countBlocks = db.prepare<[string, string, string, string], number>(
       'SELECT COUNT(*) FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)',
     ).pluck();
+    this.selectRelation = db.prepare(
+      `SELECT u.allow_strangers AS allowStrangers,
+              EXISTS (SELECT 1 FROM blocks
+                       WHERE (user_id = @from AND blocked_id = @to) OR (user_id = @to AND blocked_id = @from)) AS blocked,
+              (SELECT COUNT(*) FROM friend_requests
+                WHERE (user_id = @from AND friend_id = @to) OR (user_id = @to AND friend_id = @from)) = 2 AS friends
+         FROM users u WHERE u.user_id = @to`,
+    );
     this.addTx = db.transaction((userId: string, friendId: string) => {
       this.insertRequest.run(userId, friendId, this.now());
       return this.areFriends(userId, friendId) ? 'friends' : 'pending';
@@ -85,6 +95,11 @@ export class SocialStatements {
 
   unblock(userId: string, blockedId: string): void {
     this.deleteBlock.run(userId, blockedId);
+  }
+
+  relation(from: string, to: string): PairRelation | undefined {
+    const row = this.selectRelation.get({ from, to });
+    return row && { allowStrangers: row.allowStrangers !== 0, blocked: row.blocked !== 0, friends: from !== to && row.friends !== 0 };
   }
 
   isBlockedEitherWay(a: string, b: string): boolean {

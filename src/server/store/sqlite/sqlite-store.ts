@@ -13,6 +13,7 @@ import type {
   NewGroup,
   NewMessage,
   NewUser,
+  PairRelation,
   ReadResult,
   UserRecord,
 } from '../message-store.js';
@@ -159,6 +160,10 @@ export class SqliteStore implements MessageStore {
 
   async unblock(userId: string, blockedId: string): Promise<void> {
     this.live().social.unblock(userId, blockedId);
+  }
+
+  async relation(from: string, to: string): Promise<PairRelation | undefined> {
+    return this.live().social.relation(from, to);
   }
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
