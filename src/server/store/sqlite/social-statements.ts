@@ -57,10 +57,10 @@ export class SocialStatements {
     ).pluck();
     this.selectRelation = db.prepare(
       `SELECT u.allow_strangers AS allowStrangers,
-              EXISTS (SELECT 1 FROM blocks
-                       WHERE (user_id = @from AND blocked_id = @to) OR (user_id = @to AND blocked_id = @from)) AS blocked,
-              (SELECT COUNT(*) FROM friend_requests
-                WHERE (user_id = @from AND friend_id = @to) OR (user_id = @to AND friend_id = @from)) = 2 AS friends
+              EXISTS (SELECT 1 FROM blocks WHERE user_id = @from AND blocked_id = @to)
+                OR EXISTS (SELECT 1 FROM blocks WHERE user_id = @to AND blocked_id = @from) AS blocked,
+              EXISTS (SELECT 1 FROM friend_requests WHERE user_id = @from AND friend_id = @to)
+                AND EXISTS (SELECT 1 FROM friend_requests WHERE user_id = @to AND friend_id = @from) AS friends
          FROM users u WHERE u.user_id = @to`,
     );
     this.addTx = db.transaction((userId: string, friendId: string) => {
