@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CloseCode, CmdType, ErrorCode, PROTOCOL_VERSION, cmdName } from '../../protocol/codes.js';
+import { CloseCode, CmdType, ErrorCode, PROTOCOL_VERSION, cmdName, errorName } from '../../protocol/codes.js';
 import { decode } from '../../protocol/decode.js';
 import { isCmd, type ClientFrame, type SendFrame } from '../../protocol/frames.js';
 import type { ServerConfig } from '../config.js';
@@ -134,10 +134,16 @@ export class Connection implements DeliveryTarget {
   private error(e: unknown, reqId: string | undefined): void {
     const wire = toWireError(e);
     this.deps.metrics.errors.inc({ code: wire.code });
-    if (wire.code === ErrorCode.INTERNAL) this.deps.logger.error('frame failed', { user: this.userId, error: e });
-    else this.deps.logger.debug('frame refused', { user: this.userId, code: wire.code, message: wire.message });
+    this.logRefusal(wire, e);
     const header = reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.ERROR } : { version: PROTOCOL_VERSION, cmd: CmdType.ERROR, reqId };
     this.reply({ header, content: wire });
+  }
+
+  /** One line per error: refusals at info (a developer wants to see them), bugs at error with the stack. */
+  private logRefusal(wire: { code: number; message: string }, cause?: unknown): void {
+    const fields = { user: this.userId, device: this.deviceId, code: `${wire.code}/${errorName(wire.code)}`, msg: wire.message };
+    if (wire.code === ErrorCode.INTERNAL) this.deps.logger.error('frame failed', { ...fields, error: cause });
+    else this.deps.logger.info('frame refused', fields);
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -155,6 +161,7 @@ export class Connection implements DeliveryTarget {
       this.deps.metrics.framesIn.inc({ cmd: 'INVALID' });
       const wire = { code: decoded.error.code, message: decoded.error.message };
       this.deps.metrics.errors.inc({ code: wire.code });
+      this.logRefusal(wire);
       const header = decoded.reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.ERROR } : { version: PROTOCOL_VERSION, cmd: CmdType.ERROR, reqId: decoded.reqId };
       this.reply({ header, content: wire });
       return;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HTTP_STATUS } from '../../../protocol/codes.js';
+import { HTTP_STATUS, errorName } from '../../../protocol/codes.js';
 import type { HttpEnvelope } from '../../../protocol/frames.js';
 import { ImError, toWireError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -38,9 +38,9 @@ export function replyError(req: IncomingMessage, res: ServerResponse, e: unknown
   const { code, message } = toWireError(e);
   const status = e instanceof ImError ? e.httpStatus : HTTP_STATUS[code];
   sinks.metrics.errors.inc({ code });
-  const fields = { method: req.method, path: req.url?.split('?')[0], status, code, msg: message };
+  const fields = { method: req.method, path: req.url?.split('?')[0], status, code: `${code}/${errorName(code)}`, msg: message };
   if (status >= 500) sinks.logger.error('http request failed', { ...fields, err: e });
-  else sinks.logger.debug('http request refused', fields);
+  else sinks.logger.info('http request refused', fields);
 
   const extra: Record<string, string> = {};
   if (e instanceof RoutingError && e.allowed.length > 0) extra.allow = e.allowed.join(', ');
