@@ -2,7 +2,7 @@
  * `npm run bench`: durable one-to-one throughput of a real `im serve` child process on a temp
  * SQLite file, driven over real WebSockets from this process. Prints figures, never asserts.
  *
- *   npm run bench -- [--pairs 50] [--messages 400] [--window 32] [--db :memory:]
+ *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--db :memory:]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { ImHttp } from '../client/http-client.js';
 interface Args { pairs: number; messages: number; window: number; db?: string }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { pairs: 50, messages: 400, window: 32 };
+  const args: Args = { pairs: 50, messages: 1000, window: 32 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '');
     const value = argv[i + 1];
