@@ -4,16 +4,11 @@ import { ImHttp } from '../../src/client/http-client.js';
 import { match } from '../../src/client/match.js';
 import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
 import { systemConvId } from '../../src/protocol/ids.js';
+import { text } from '../helpers/messages.js';
+import { rejection } from '../helpers/rejection.js';
 import { befriend, registerUsers, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-}
 
 describe('ImHttp', () => {
   it('registers, logs in and reads a profile', async () => {
@@ -112,12 +107,12 @@ describe('ImHttp', () => {
     const [alice, bob] = await registerUsers(server, ['alice', 'bob']);
     await befriend(alice, bob);
     const client = await h.connect(server, alice);
-    await client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'bob', content: { text: 'hi' } });
+    await client.send(text('bob', 'hi'));
 
     const { conversations } = await bob.http.conversationList();
     await bob.http.settings({ allowStrangers: false });
     await bob.http.block('alice');
-    const blocked = await rejection(client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'bob', content: { text: 'x' } }));
+    const blocked = await rejection(client.send(text('bob', 'x')));
     await bob.http.unblock('alice');
     await bob.http.friendRemove('alice');
 

@@ -2,25 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ImClientError, ImRequestError } from '../../src/client/errors.js';
 import { ImClient } from '../../src/client/im-client.js';
 import { isFrame, match } from '../../src/client/match.js';
-import { CloseCode, CmdType, ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
-import type { ServerFrame } from '../../src/protocol/frames.js';
+import { CloseCode, CmdType, ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { nextFrame, pushesOf, range, sortedNumbers } from '../helpers/frames.js';
+import { text } from '../helpers/messages.js';
+import { rejection } from '../helpers/rejection.js';
 import { connectUser, passwordOf, registerUsers, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-const text = (to: string, body: string) =>
-  ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: body } }) as const;
-
-/** Resolves with the next unsolicited frame: the event, not a sleep, says it has arrived. */
-const nextFrame = (client: ImClient) => new Promise<ServerFrame>((resolve) => client.once('frame', resolve));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-}
 
 describe('ImClient request/reply', () => {
   it('resolves each of many concurrent requests with the reply that echoes its reqId', async () => {
@@ -34,7 +23,7 @@ describe('ImClient request/reply', () => {
 
     expect(pong.header.cmd).toBe(CmdType.PONG);
     expect(sync.header.cmd).toBe(CmdType.SYNC_RESP);
-    expect(acks.map((a) => a.stamp.seq).sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(sortedNumbers(acks.map((a) => a.stamp.seq))).toEqual(range(1, 20));
     expect(new Set(acks.map((a) => a.header.reqId)).size).toBe(20);
     expect(alice.client.inbox).toEqual([]);
     expect(alice.client.lastRttMs).toBeGreaterThanOrEqual(0);
@@ -107,7 +96,7 @@ describe('ImClient inbox', () => {
 
     expect(pongs.every((p) => p.header.cmd === CmdType.PONG)).toBe(true);
     expect(bob.client.inbox).toEqual([]);
-    expect(bob.client.all.filter((r) => isFrame(r.frame, CmdType.PUSH))).toHaveLength(20);
+    expect(pushesOf(bob.client)).toHaveLength(20);
   });
 
   it('waitFor resolves with a frame that arrived before it was called, and removes it', async () => {

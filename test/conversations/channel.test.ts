@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { groupConvId } from '../../src/protocol/ids.js';
+import { setupGroup } from '../helpers/groups.js';
+import { textTo } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
@@ -10,16 +11,11 @@ const h = useHarness();
 const CHANNEL = 'news';
 const CONV = groupConvId(ConvType.CHANNEL, CHANNEL);
 
-const post = (text: string): SendRequest => ({ convType: ConvType.CHANNEL, msgType: MsgType.TEXT, to: CHANNEL, content: { text } });
+const post = textTo(ConvType.CHANNEL, CHANNEL);
 
 /** alice owns the CHANNEL `news`; bob and carol subscribed through /group/join; dave did not. */
-async function setup() {
-  const { server, users } = await h.setup(['alice', 'bob', 'carol', 'dave']);
-  await users.alice.http.groupCreate({ groupId: CHANNEL, type: ConvType.CHANNEL, name: 'News' });
-  await users.bob.http.groupJoin(CHANNEL);
-  await users.carol.http.groupJoin(CHANNEL);
-  return { server, ...users };
-}
+const setup = () =>
+  setupGroup(h, ConvType.CHANNEL, { groupId: CHANNEL, name: 'News', owner: 'alice', joined: ['bob', 'carol'], outsiders: ['dave'] });
 
 describe('CHANNEL (4): happy path', () => {
   it('lets the owner post; every subscriber gets the push with a seq and no pts', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { groupConvId } from '../../src/protocol/ids.js';
+import { setupGroup } from '../helpers/groups.js';
+import { textTo } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
@@ -10,16 +11,11 @@ const h = useHarness();
 const ROOM = 'lobby';
 const CONV = groupConvId(ConvType.CHATROOM, ROOM);
 
-const say = (text: string): SendRequest => ({ convType: ConvType.CHATROOM, msgType: MsgType.TEXT, to: ROOM, content: { text } });
+const say = textTo(ConvType.CHATROOM, ROOM);
 
 /** alice owns the CHATROOM `lobby`; bob and carol joined it through /group/join; dave did not. */
-async function setup() {
-  const { server, users } = await h.setup(['alice', 'bob', 'carol', 'dave']);
-  await users.alice.http.groupCreate({ groupId: ROOM, type: ConvType.CHATROOM, name: 'Lobby' });
-  await users.bob.http.groupJoin(ROOM);
-  await users.carol.http.groupJoin(ROOM);
-  return { server, ...users };
-}
+const setup = () =>
+  setupGroup(h, ConvType.CHATROOM, { groupId: ROOM, name: 'Lobby', owner: 'alice', joined: ['bob', 'carol'], outsiders: ['dave'] });
 
 describe('CHATROOM (3): happy path', () => {
   it('lets a member who joined send; online members get the push with a seq and no pts', async () => {

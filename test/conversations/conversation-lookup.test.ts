@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConvType, ErrorCode, GROUP_CONV_TYPES, MsgType, convTypeName } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode, GROUP_CONV_TYPES, convTypeName } from '../../src/protocol/codes.js';
 import { groupConvId } from '../../src/protocol/ids.js';
+import { textSend } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-const text = (convType: ConvType, to: string) => ({ convType, msgType: MsgType.TEXT, to, content: { text: 'hello' } });
 
 /** One group of each group-backed type, all owned by alice (its groupId is its type's name). */
 async function setupAllTypes() {
@@ -26,7 +25,7 @@ describe('the conversation a SEND names must exist with that type', () => {
     async (_claimedName, actualName, claimed, actual) => {
       const { alice } = await setupAllTypes();
 
-      await expect(alice.client.send(text(claimed, actualName.toLowerCase()))).rejects.toMatchObject({
+      await expect(alice.client.send(textSend(claimed, actualName.toLowerCase(), 'hello'))).rejects.toMatchObject({
         code: ErrorCode.CONVERSATION_NOT_FOUND,
       });
 
@@ -40,7 +39,7 @@ describe('the conversation a SEND names must exist with that type', () => {
     async (_name, type) => {
       const { server, users: { alice } } = await h.setup(['alice']);
 
-      await expect(alice.client.send(text(type, 'no-such-group'))).rejects.toMatchObject({ code: ErrorCode.CONVERSATION_NOT_FOUND });
+      await expect(alice.client.send(textSend(type, 'no-such-group', 'hello'))).rejects.toMatchObject({ code: ErrorCode.CONVERSATION_NOT_FOUND });
 
       await expect(server.http.withToken(alice.token).groupInfo('no-such-group')).rejects.toMatchObject({
         code: ErrorCode.CONVERSATION_NOT_FOUND,
@@ -52,7 +51,7 @@ describe('the conversation a SEND names must exist with that type', () => {
   it('accepts the same groupId once route.convType matches its type', async () => {
     const { alice } = await setupAllTypes();
 
-    const ack = await alice.client.send(text(ConvType.GROUP, 'group'));
+    const ack = await alice.client.send(textSend(ConvType.GROUP, 'group', 'hello'));
 
     expect(ack.stamp).toMatchObject({ convId: groupConvId(ConvType.GROUP, 'group'), seq: 1 });
   });

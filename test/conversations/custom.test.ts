@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import type { GroupPolicy } from '../../src/protocol/frames.js';
 import { groupConvId } from '../../src/protocol/ids.js';
+import { setupGroup } from '../helpers/groups.js';
+import { textTo } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
@@ -11,25 +12,18 @@ const h = useHarness();
 const GROUP = 'club';
 const CONV = groupConvId(ConvType.CUSTOM_CONVERSATION, GROUP);
 
-const say = (text: string): SendRequest => ({
-  convType: ConvType.CUSTOM_CONVERSATION,
-  msgType: MsgType.TEXT,
-  to: GROUP,
-  content: { text },
-});
+const say = textTo(ConvType.CUSTOM_CONVERSATION, GROUP);
 
 /** alice owns the CUSTOM_CONVERSATION `club` (with `policy`, when given) with bob and carol; dave is not in it. */
-async function setup(policy?: GroupPolicy) {
-  const { server, users } = await h.setup(['alice', 'bob', 'carol', 'dave']);
-  await users.alice.http.groupCreate({
+const setup = (policy?: GroupPolicy) =>
+  setupGroup(h, ConvType.CUSTOM_CONVERSATION, {
     groupId: GROUP,
-    type: ConvType.CUSTOM_CONVERSATION,
     name: 'Club',
+    owner: 'alice',
     members: ['bob', 'carol'],
+    outsiders: ['dave'],
     ...(policy ? { policy } : {}),
   });
-  return { server, ...users };
-}
 
 describe('CUSTOM_CONVERSATION (7): default policy `members`', () => {
   it('lets members send; every member gets an inbox row with a pts', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { groupConvId } from '../../src/protocol/ids.js';
+import { setupGroup } from '../helpers/groups.js';
+import { text, textTo } from '../helpers/messages.js';
 import { befriend, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
@@ -10,21 +11,18 @@ const h = useHarness();
 const GROUP = 'team';
 const CONV = groupConvId(ConvType.GROUP, GROUP);
 
-const say = (text: string): SendRequest => ({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: GROUP, content: { text } });
+const say = textTo(ConvType.GROUP, GROUP);
 
 /** alice owns the GROUP `team` with bob and carol; dave is not in it. */
-async function setup() {
-  const { server, users } = await h.setup(['alice', 'bob', 'carol', 'dave']);
-  await users.alice.http.groupCreate({ groupId: GROUP, type: ConvType.GROUP, name: 'Team', members: ['bob', 'carol'] });
-  return { server, ...users };
-}
+const setup = () =>
+  setupGroup(h, ConvType.GROUP, { groupId: GROUP, name: 'Team', owner: 'alice', members: ['bob', 'carol'], outsiders: ['dave'] });
 
 describe('GROUP (2): happy path', () => {
   it('pushes to every other member with that member’s own pts, and stores an inbox row for each', async () => {
     const { alice, bob, carol, dave } = await setup();
     // Given carol already holds an inbox row, so the members' pts differ
     await befriend(carol, dave);
-    await dave.client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'carol', content: { text: 'warm-up' } });
+    await dave.client.send(text('carol', 'warm-up'));
     await carol.client.waitFor(match.push({ from: 'dave' }));
 
     // When
@@ -92,7 +90,7 @@ describe('GROUP (2): refusals', () => {
     await bob.client.waitFor(match.push({ text: 'after' }));
 
     // Then a later message on carol's own path arrives, with nothing about 'after' before it
-    await alice.client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'carol', content: { text: 'marker' } });
+    await alice.client.send(text('carol', 'marker'));
     await carol.client.waitFor(match.push({ text: 'marker' }));
     expect(carol.client.take(match.push({ text: 'after' }))).toEqual([]);
     expect((await carol.client.sync(0)).content.messages.map((m) => m.content.text)).toEqual(['before', 'marker']);
@@ -107,7 +105,7 @@ describe('GROUP (2): refusals', () => {
 
     await alice.client.send(say('after leaving'));
     await carol.client.waitFor(match.push({ text: 'after leaving' }));
-    await alice.client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'bob', content: { text: 'marker' } });
+    await alice.client.send(text('bob', 'marker'));
     await bob.client.waitFor(match.push({ text: 'marker' }));
 
     expect(bob.client.take(match.push({ convId: CONV }))).toEqual([]);

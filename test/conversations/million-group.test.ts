@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import type { ConversationSummary } from '../../src/protocol/frames.js';
 import { groupConvId } from '../../src/protocol/ids.js';
+import { setupGroup } from '../helpers/groups.js';
+import { textTo } from '../helpers/messages.js';
 import { useHarness, type ConnectedUser } from '../helpers/server.js';
 
 const h = useHarness();
@@ -11,14 +12,11 @@ const h = useHarness();
 const GROUP = 'crowd';
 const CONV = groupConvId(ConvType.MILLION_GROUP, GROUP);
 
-const say = (text: string): SendRequest => ({ convType: ConvType.MILLION_GROUP, msgType: MsgType.TEXT, to: GROUP, content: { text } });
+const say = textTo(ConvType.MILLION_GROUP, GROUP);
 
 /** alice owns the MILLION_GROUP `crowd` with bob and carol; dave is not in it. */
-async function setup() {
-  const { server, users } = await h.setup(['alice', 'bob', 'carol', 'dave']);
-  await users.alice.http.groupCreate({ groupId: GROUP, type: ConvType.MILLION_GROUP, name: 'Crowd', members: ['bob', 'carol'] });
-  return { server, ...users };
-}
+const setup = () =>
+  setupGroup(h, ConvType.MILLION_GROUP, { groupId: GROUP, name: 'Crowd', owner: 'alice', members: ['bob', 'carol'], outsiders: ['dave'] });
 
 async function summaryOf(user: ConnectedUser): Promise<ConversationSummary | undefined> {
   const { conversations } = await user.http.conversationList();

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
 import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
-import type { Control } from '../../src/protocol/frames.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { text } from '../helpers/messages.js';
 import { befriend, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
 
 const CONV = pairConvId(ConvType.SINGLE, 'alice', 'bob');
-
-const say = (to: string, text: string, control?: Control): SendRequest => ({
-  convType: ConvType.SINGLE,
-  msgType: MsgType.TEXT,
-  to,
-  content: { text },
-  ...(control ? { control } : {}),
-});
 
 /** alice and bob are friends, bob and carol are friends, alice and carol are not. */
 async function setup() {
@@ -30,12 +21,12 @@ describe('SINGLE (1): happy path', () => {
   it('delivers to the peer and gives both users an inbox row with their own pts', async () => {
     const { server, alice, bob, carol } = await setup();
     // Given bob already holds one inbox row, so his pts and alice's differ
-    await carol.client.send(say('bob', 'warm-up'));
+    await carol.client.send(text('bob', 'warm-up'));
     await bob.client.waitFor(match.push({ from: 'carol', pts: 1 }));
     const phone = await h.connect(server, alice, 'phone');
 
     // When
-    const ack = await alice.client.send(say('bob', 'hi bob'));
+    const ack = await alice.client.send(text('bob', 'hi bob'));
 
     // Then the ack carries alice's pts, bob's push carries bob's
     expect(ack.stamp).toMatchObject({ convId: CONV, seq: 1, pts: 1 });
@@ -57,9 +48,9 @@ describe('SINGLE (1): happy path', () => {
   it('never pushes a message back to the device that sent it', async () => {
     const { alice, bob } = await setup();
 
-    await alice.client.send(say('bob', 'first'));
+    await alice.client.send(text('bob', 'first'));
     // bob's reply travels back over the same path, after anything about 'first'
-    await bob.client.send(say('alice', 'marker'));
+    await bob.client.send(text('alice', 'marker'));
     await alice.client.waitFor(match.push({ text: 'marker' }));
 
     expect(alice.client.take(match.push({ text: 'first' }))).toEqual([]);
@@ -68,9 +59,9 @@ describe('SINGLE (1): happy path', () => {
   it('numbers the conversation seq 1, 2, 3 whoever sends, and raises the sender readSeq to its own message', async () => {
     const { alice, bob } = await setup();
 
-    const a1 = await alice.client.send(say('bob', 'a1'));
-    const b2 = await bob.client.send(say('alice', 'b2'));
-    const a3 = await alice.client.send(say('bob', 'a3'));
+    const a1 = await alice.client.send(text('bob', 'a1'));
+    const b2 = await bob.client.send(text('alice', 'b2'));
+    const a3 = await alice.client.send(text('bob', 'a3'));
 
     expect([a1.stamp.seq, b2.stamp.seq, a3.stamp.seq]).toEqual([1, 2, 3]);
     const { conversations } = await alice.http.conversationList();
@@ -88,7 +79,7 @@ describe('SINGLE (1): control.sync=false', () => {
     const phone = await h.connect(server, alice, 'phone');
 
     // When
-    const ack = await alice.client.send(say('bob', 'quiet', { sync: false }));
+    const ack = await alice.client.send(text('bob', 'quiet', { sync: false }));
 
     // Then
     expect(ack.stamp).toMatchObject({ convId: CONV, seq: 1 });
@@ -96,7 +87,7 @@ describe('SINGLE (1): control.sync=false', () => {
     const push = await bob.client.waitFor(match.push({ text: 'quiet' }));
     expect(push.stamp).toMatchObject({ msgId: ack.stamp.msgId, seq: 1, pts: 1 });
     // a normal message after it reaches the phone: the quiet one would have come first
-    const marker = await alice.client.send(say('bob', 'marker'));
+    const marker = await alice.client.send(text('bob', 'marker'));
     await phone.waitFor(match.push({ text: 'marker' }));
     expect(phone.take(match.push({ text: 'quiet' }))).toEqual([]);
     // and alice's inbox has only the marker, at her pts 1
@@ -113,7 +104,7 @@ describe('SINGLE (1): refusals', () => {
   it('refuses a non-friend with NOT_FRIENDS (3001) and stores nothing', async () => {
     const { alice, carol } = await setup();
 
-    await expect(alice.client.send(say('carol', 'hello?'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
+    await expect(alice.client.send(text('carol', 'hello?'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
 
     expect((await carol.client.sync(0)).content).toMatchObject({ messages: [], maxPts: 0 });
     expect((await alice.client.sync(0)).content).toMatchObject({ messages: [], maxPts: 0 });
@@ -124,16 +115,16 @@ describe('SINGLE (1): refusals', () => {
     const { alice, carol } = await setup();
     await alice.http.friendAdd('carol');
 
-    await expect(alice.client.send(say('carol', 'hello?'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
+    await expect(alice.client.send(text('carol', 'hello?'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
   });
 
   it('refuses with NOT_FRIENDS (3001) once the friendship is removed, in both directions', async () => {
     const { alice, bob } = await setup();
-    await alice.client.send(say('bob', 'while friends'));
+    await alice.client.send(text('bob', 'while friends'));
     await bob.http.friendRemove('alice');
 
-    await expect(alice.client.send(say('bob', 'still there?'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
-    await expect(bob.client.send(say('alice', 'bye'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
+    await expect(alice.client.send(text('bob', 'still there?'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
+    await expect(bob.client.send(text('alice', 'bye'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
 
     expect((await bob.client.history({ convId: CONV })).content.messages.map((m) => m.content.text)).toEqual(['while friends']);
   });
@@ -142,8 +133,8 @@ describe('SINGLE (1): refusals', () => {
     const { alice, bob } = await setup();
     await bob.http.block('alice');
 
-    await expect(alice.client.send(say('bob', 'blocked?'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
-    await expect(bob.client.send(say('alice', 'blocked?'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
+    await expect(alice.client.send(text('bob', 'blocked?'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
+    await expect(bob.client.send(text('alice', 'blocked?'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
     expect((await bob.client.sync(0)).content.messages).toEqual([]);
     expect((await alice.client.sync(0)).content.messages).toEqual([]);
   });
@@ -153,7 +144,7 @@ describe('SINGLE (1): refusals', () => {
     await bob.http.block('alice');
     await bob.http.unblock('alice');
 
-    const ack = await alice.client.send(say('bob', 'again'));
+    const ack = await alice.client.send(text('bob', 'again'));
 
     expect(ack.stamp.seq).toBe(1);
     await bob.client.waitFor(match.push({ text: 'again' }));
@@ -162,13 +153,13 @@ describe('SINGLE (1): refusals', () => {
   it('refuses a user that does not exist with USER_NOT_FOUND (3009)', async () => {
     const { alice } = await setup();
 
-    await expect(alice.client.send(say('nobody', 'hello?'))).rejects.toMatchObject({ code: ErrorCode.USER_NOT_FOUND });
+    await expect(alice.client.send(text('nobody', 'hello?'))).rejects.toMatchObject({ code: ErrorCode.USER_NOT_FOUND });
   });
 
   it('refuses a message to yourself with BAD_FRAME (1000)', async () => {
     const { alice } = await setup();
 
-    await expect(alice.client.send(say('alice', 'me'))).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
+    await expect(alice.client.send(text('alice', 'me'))).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
     expect((await alice.client.sync(0)).content.messages).toEqual([]);
   });
 });

@@ -1,23 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { strangerText, text } from '../helpers/messages.js';
 import { befriend, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
 
 const CONV = pairConvId(ConvType.STRANGER_CHAT, 'alice', 'bob');
 
-const say = (to: string, text: string): SendRequest => ({ convType: ConvType.STRANGER_CHAT, msgType: MsgType.TEXT, to, content: { text } });
-
 describe('STRANGER_CHAT (8): happy path', () => {
   it('lets users who are not friends talk, with an inbox row and a pts for both', async () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
 
-    const ack = await alice.client.send(say('bob', 'hello stranger'));
+    const ack = await alice.client.send(strangerText('bob', 'hello stranger'));
     const push = await bob.client.waitFor(match.push({ text: 'hello stranger' }));
-    const reply = await bob.client.send(say('alice', 'hello yourself'));
+    const reply = await bob.client.send(strangerText('alice', 'hello yourself'));
     const back = await alice.client.waitFor(match.push({ text: 'hello yourself' }));
 
     expect(ack.stamp).toMatchObject({ convId: CONV, seq: 1, pts: 1 });
@@ -37,8 +35,8 @@ describe('STRANGER_CHAT (8): happy path', () => {
   it('keeps a stranger chat apart from the SINGLE conversation of the same two users', async () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true });
 
-    const single = await alice.client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'bob', content: { text: 'single' } });
-    const stranger = await alice.client.send(say('bob', 'stranger'));
+    const single = await alice.client.send(text('bob', 'single'));
+    const stranger = await alice.client.send(strangerText('bob', 'stranger'));
 
     expect(single.stamp).toMatchObject({ convId: pairConvId(ConvType.SINGLE, 'alice', 'bob'), seq: 1 });
     expect(stranger.stamp).toMatchObject({ convId: CONV, seq: 1 });
@@ -52,7 +50,7 @@ describe('STRANGER_CHAT (8): refusals', () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
     await bob.http.settings({ allowStrangers: false });
 
-    await expect(alice.client.send(say('bob', 'hi?'))).rejects.toMatchObject({ code: ErrorCode.STRANGERS_NOT_ALLOWED });
+    await expect(alice.client.send(strangerText('bob', 'hi?'))).rejects.toMatchObject({ code: ErrorCode.STRANGERS_NOT_ALLOWED });
 
     expect((await bob.client.sync(0)).content.messages).toEqual([]);
   });
@@ -61,7 +59,7 @@ describe('STRANGER_CHAT (8): refusals', () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
     await bob.http.settings({ allowStrangers: false });
 
-    const ack = await bob.client.send(say('alice', 'I write first'));
+    const ack = await bob.client.send(strangerText('alice', 'I write first'));
 
     expect(ack.stamp.seq).toBe(1);
     await alice.client.waitFor(match.push({ text: 'I write first' }));
@@ -72,7 +70,7 @@ describe('STRANGER_CHAT (8): refusals', () => {
     await bob.http.settings({ allowStrangers: false });
     await befriend(alice, bob);
 
-    const ack = await alice.client.send(say('bob', 'friend here'));
+    const ack = await alice.client.send(strangerText('bob', 'friend here'));
 
     expect(ack.stamp).toMatchObject({ convId: CONV, seq: 1 });
     await bob.client.waitFor(match.push({ text: 'friend here' }));
@@ -83,7 +81,7 @@ describe('STRANGER_CHAT (8): refusals', () => {
     await bob.http.settings({ allowStrangers: false });
     await bob.http.settings({ allowStrangers: true });
 
-    await alice.client.send(say('bob', 'now?'));
+    await alice.client.send(strangerText('bob', 'now?'));
 
     await bob.client.waitFor(match.push({ text: 'now?' }));
   });
@@ -92,8 +90,8 @@ describe('STRANGER_CHAT (8): refusals', () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
     await alice.http.block('bob');
 
-    await expect(bob.client.send(say('alice', 'hey'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
-    await expect(alice.client.send(say('bob', 'hey'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
+    await expect(bob.client.send(strangerText('alice', 'hey'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
+    await expect(alice.client.send(strangerText('bob', 'hey'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
 
     expect((await alice.client.sync(0)).content.messages).toEqual([]);
     expect((await bob.client.sync(0)).content.messages).toEqual([]);
@@ -104,13 +102,13 @@ describe('STRANGER_CHAT (8): refusals', () => {
     await bob.http.settings({ allowStrangers: false });
     await bob.http.block('alice');
 
-    await expect(alice.client.send(say('bob', 'hey'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
+    await expect(alice.client.send(strangerText('bob', 'hey'))).rejects.toMatchObject({ code: ErrorCode.BLOCKED });
   });
 
   it('refuses a user that does not exist with USER_NOT_FOUND (3009), and yourself with BAD_FRAME (1000)', async () => {
     const { users: { alice } } = await h.setup(['alice']);
 
-    await expect(alice.client.send(say('nobody', 'hey'))).rejects.toMatchObject({ code: ErrorCode.USER_NOT_FOUND });
-    await expect(alice.client.send(say('alice', 'hey me'))).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
+    await expect(alice.client.send(strangerText('nobody', 'hey'))).rejects.toMatchObject({ code: ErrorCode.USER_NOT_FOUND });
+    await expect(alice.client.send(strangerText('alice', 'hey me'))).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
   });
 });

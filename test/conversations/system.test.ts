@@ -1,24 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
 import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
 import { SYSTEM_USER, systemConvId } from '../../src/protocol/ids.js';
+import { systemText, text } from '../helpers/messages.js';
 import { befriend, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-const toSystem = (to: string, text: string): SendRequest => ({
-  convType: ConvType.SYSTEM_CONVERSATION,
-  msgType: MsgType.TEXT,
-  to,
-  content: { text },
-});
 
 describe('SYSTEM_CONVERSATION (6): /system/send', () => {
   it('with the admin token, pushes a SYSTEM message from `system` with the user’s pts and puts it in their SYNC', async () => {
     const { server, users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true });
     // Given alice already holds one inbox row
-    await bob.client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'alice', content: { text: 'warm-up' } });
+    await bob.client.send(text('alice', 'warm-up'));
     await alice.client.waitFor(match.push({ from: 'bob' }));
 
     // When
@@ -89,7 +82,7 @@ describe('SYSTEM_CONVERSATION (6): users cannot write', () => {
   it('refuses a SEND to one’s own system conversation with SYSTEM_READ_ONLY (3007)', async () => {
     const { users: { alice } } = await h.setup(['alice']);
 
-    await expect(alice.client.send(toSystem('alice', 'note to self'))).rejects.toMatchObject({ code: ErrorCode.SYSTEM_READ_ONLY });
+    await expect(alice.client.send(systemText('alice', 'note to self'))).rejects.toMatchObject({ code: ErrorCode.SYSTEM_READ_ONLY });
 
     expect((await alice.client.sync(0)).content.messages).toEqual([]);
   });
@@ -98,7 +91,7 @@ describe('SYSTEM_CONVERSATION (6): users cannot write', () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
     await befriend(alice, bob);
 
-    await expect(alice.client.send(toSystem('bob', 'I am the system'))).rejects.toMatchObject({ code: ErrorCode.SYSTEM_READ_ONLY });
+    await expect(alice.client.send(systemText('bob', 'I am the system'))).rejects.toMatchObject({ code: ErrorCode.SYSTEM_READ_ONLY });
 
     expect((await bob.client.sync(0)).content.messages).toEqual([]);
   });

@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
 import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
 import { groupConvId, pairConvId } from '../../src/protocol/ids.js';
+import { ephemeral, groupText, text, typing } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
 
 const CONV = pairConvId(ConvType.SINGLE, 'alice', 'bob');
-
-const typing = (to: string, convType: ConvType = ConvType.SINGLE, persist?: boolean): SendRequest => ({
-  convType,
-  msgType: MsgType.TYPING,
-  to,
-  content: {},
-  ...(persist === undefined ? {} : { control: { persist } }),
-});
-const say = (to: string, text: string, convType: ConvType = ConvType.SINGLE): SendRequest => ({
-  convType,
-  msgType: MsgType.TEXT,
-  to,
-  content: { text },
-});
-const ephemeral = (to: string, text: string): SendRequest => ({ ...say(to, text), control: { persist: false } });
 
 describe('TYPING (msgType 20) is transient', () => {
   it('is acked with a msgId but no seq or pts, and pushed to the online peer without them', async () => {
@@ -45,7 +30,7 @@ describe('TYPING (msgType 20) is transient', () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true });
     await alice.client.send(typing('bob'));
 
-    const stored = await alice.client.send(say('bob', 'real message'));
+    const stored = await alice.client.send(text('bob', 'real message'));
 
     expect(stored.stamp).toMatchObject({ seq: 1, pts: 1 });
     for (const user of [alice, bob]) {
@@ -70,7 +55,7 @@ describe('TYPING (msgType 20) is transient', () => {
     await alice.client.send(typing('bob'));
 
     const back = await h.connect(server, bob);
-    await alice.client.send(say('bob', 'marker'));
+    await alice.client.send(text('bob', 'marker'));
     await back.waitFor(match.push({ text: 'marker' }));
 
     expect(back.take(match.push({ msgType: MsgType.TYPING }))).toEqual([]);
@@ -100,7 +85,7 @@ describe('TYPING (msgType 20) is transient', () => {
     // bob's first push proves no TYPING reached him before it
     await bob.http.friendAdd('alice');
     await alice.http.friendAdd('bob');
-    await alice.client.send(say('bob', 'marker'));
+    await alice.client.send(text('bob', 'marker'));
     await bob.client.waitFor(match.push({ text: 'marker' }));
     expect(bob.client.take(match.push({ msgType: MsgType.TYPING }))).toEqual([]);
   });
@@ -119,7 +104,7 @@ describe('control.persist=false is transient', () => {
     expect(push.stamp).toMatchObject({ msgId: ack.stamp.msgId, convId: CONV });
     expect(push.stamp).not.toHaveProperty('seq');
     expect(push.stamp).not.toHaveProperty('pts');
-    const stored = await alice.client.send(say('bob', 'stored'));
+    const stored = await alice.client.send(text('bob', 'stored'));
     expect(stored.stamp).toMatchObject({ seq: 1, pts: 1 });
     for (const user of [alice, bob]) {
       expect((await user.client.sync(0)).content.messages.map((m) => m.content.text)).toEqual(['stored']);
@@ -131,7 +116,7 @@ describe('control.persist=false is transient', () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
     await alice.http.groupCreate({ groupId: 'team', type: ConvType.GROUP, name: 'Team' });
 
-    await expect(bob.client.send({ ...say('team', 'psst', ConvType.GROUP), control: { persist: false } })).rejects.toMatchObject({
+    await expect(bob.client.send({ ...groupText('team', 'psst'), control: { persist: false } })).rejects.toMatchObject({
       code: ErrorCode.NOT_MEMBER,
     });
   });

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ImRequestError } from '../../src/client/errors.js';
 import { ImClient } from '../../src/client/im-client.js';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
 import { CmdType, ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { text } from '../helpers/messages.js';
+import { rejection } from '../helpers/rejection.js';
 import { passwordOf, registerUsers, useHarness } from '../helpers/server.js';
 
 /**
@@ -13,15 +14,6 @@ import { passwordOf, registerUsers, useHarness } from '../helpers/server.js';
  */
 
 const h = useHarness();
-
-const say = (to: string, text: string): SendRequest => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text } });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-}
 
 describe('1000 BAD_FRAME', () => {
   it('is answered over WebSocket to a SEND without a route, echoing the reqId', async () => {
@@ -65,9 +57,9 @@ describe('1002 CONTENT_TOO_LARGE', () => {
   it('refuses a SEND whose content is over maxContentBytes and stores nothing', async () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true, maxContentBytes: 1024, maxFrameBytes: 8192 });
 
-    await expect(alice.client.send(say('bob', 'x'.repeat(1100)))).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
+    await expect(alice.client.send(text('bob', 'x'.repeat(1100)))).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
 
-    const fits = await alice.client.send(say('bob', 'x'.repeat(900)));
+    const fits = await alice.client.send(text('bob', 'x'.repeat(900)));
     expect(fits.stamp).toMatchObject({ seq: 1, pts: 1 });
     expect((await bob.client.sync(0)).content.messages).toHaveLength(1);
   });
@@ -84,15 +76,15 @@ describe('1002 CONTENT_TOO_LARGE', () => {
 describe('1003 RATE_LIMITED', () => {
   it('refuses a SEND past the burst with retryAfterMs, stores nothing for it, and limits per user', async () => {
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true, rateLimit: { burst: 1, perSecond: 0.001 } });
-    await alice.client.send(say('bob', 'first'));
+    await alice.client.send(text('bob', 'first'));
 
-    const error = await rejection(alice.client.send(say('bob', 'second')));
+    const error = await rejection(alice.client.send(text('bob', 'second')));
 
     expect(error).toMatchObject({ code: ErrorCode.RATE_LIMITED, retryAfterMs: expect.any(Number) });
     expect((error as ImRequestError).retryAfterMs).toBeGreaterThan(0);
     expect((await bob.client.sync(0)).content.messages.map((m) => m.content.text)).toEqual(['first']);
     // bob has his own bucket; and non-SEND commands are not limited
-    await expect(bob.client.send(say('alice', 'mine'))).resolves.toMatchObject({ stamp: { seq: 2 } });
+    await expect(bob.client.send(text('alice', 'mine'))).resolves.toMatchObject({ stamp: { seq: 2 } });
     expect((await alice.client.ping()).header.cmd).toBe(CmdType.PONG);
   });
 });
@@ -233,7 +225,7 @@ describe('error frames', () => {
     const { users: { alice } } = await h.setup(['alice', 'bob']);
 
     for (let i = 0; i < 10; i++) {
-      await expect(alice.client.send(say('bob', `no ${i}`))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
+      await expect(alice.client.send(text('bob', `no ${i}`))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
     }
 
     expect(alice.client.isOpen).toBe(true);

@@ -4,20 +4,12 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImClientError, ImRequestError } from '../../src/client/errors.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { CloseCode, CmdType, ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { CloseCode, CmdType, ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { text } from '../helpers/messages.js';
 import { registerUsers, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-const say = (to: string, text: string, clientMsgId?: string): SendRequest => ({
-  convType: ConvType.SINGLE,
-  msgType: MsgType.TEXT,
-  to,
-  content: { text },
-  ...(clientMsgId ? { control: { clientMsgId } } : {}),
-});
 
 /**
  * Keeps a connection busy with `beat` until `until` settles. The interval paces the beats so
@@ -76,7 +68,7 @@ describe('idle timeout', () => {
     const listener = bob.client.waitForClose();
 
     // alice talks (and so stays alive); bob only listens
-    await keepAlive(() => alice.client.send(say('bob', 'are you there?')), listener, 50);
+    await keepAlive(() => alice.client.send(text('bob', 'are you there?')), listener, 50);
 
     expect((await listener).code).toBe(CloseCode.IDLE);
     expect(alice.client.isOpen).toBe(true);
@@ -136,7 +128,7 @@ describe('graceful shutdown', () => {
     const db = dbFile();
     const { server, users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true, db });
     // Given a SEND the server has read: frames are read in order, so the PONG after it proves it
-    const sent = alice.client.send(say('bob', 'in flight'));
+    const sent = alice.client.send(text('bob', 'in flight'));
     await alice.client.ping();
     const closed = alice.client.waitForClose();
 
@@ -155,7 +147,7 @@ describe('graceful shutdown', () => {
   /** A SEND (with a clientMsgId) written to the socket in the same tick as server.close() is called. */
   async function sendJustBeforeClose(db: string) {
     const { server, users } = await h.setup(['alice', 'bob'], { friends: true, db });
-    const outcome = users.alice.client.send(say('bob', 'last words', 'last-1')).then(
+    const outcome = users.alice.client.send(text('bob', 'last words', { clientMsgId: 'last-1' })).then(
       (ack) => ({ ack }),
       (error: unknown) => ({ error }),
     );
@@ -184,7 +176,7 @@ describe('graceful shutdown', () => {
     const texts = async () => (await bobAgain.syncAll(0)).messages.map((m) => m.content.text);
     if ('ack' in result) expect(await texts()).toEqual(['last words']);
     if ('error' in result && (result.error as ImRequestError).code === ErrorCode.UNAVAILABLE) expect(await texts()).toEqual([]);
-    const retry = await aliceAgain.send(say('bob', 'last words', 'last-1'));
+    const retry = await aliceAgain.send(text('bob', 'last words', { clientMsgId: 'last-1' }));
 
     // Then there is exactly one copy, with the first stamp if there was one
     if ('ack' in result) expect(retry.stamp).toEqual(result.ack.stamp);

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { CmdType, ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { CmdType, ConvType, ErrorCode } from '../../src/protocol/codes.js';
+import { groupText, text } from '../helpers/messages.js';
 import { befriend, useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-const say = (to: string, text: string): SendRequest => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text } });
 
 /** The value of one sample line `name{labels} value` (labels as rendered, sorted), or undefined. */
 function sample(metrics: string, series: string): number | undefined {
@@ -30,11 +28,11 @@ describe('GET /metrics', () => {
     const { server, users: { alice, bob, carol } } = await h.setup(['alice', 'bob', 'carol']);
     await befriend(alice, bob);
     // Given: two stored SINGLE messages, one GROUP message, a refusal, a malformed frame and a PING
-    await alice.client.send(say('bob', 'one'));
-    await bob.client.send(say('alice', 'two'));
+    await alice.client.send(text('bob', 'one'));
+    await bob.client.send(text('alice', 'two'));
     await alice.http.groupCreate({ groupId: 'team', type: ConvType.GROUP, name: 'Team', members: ['bob'] });
-    await alice.client.send({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: 'team', content: { text: 'three' } });
-    await expect(carol.client.send(say('alice', 'no'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
+    await alice.client.send(groupText('team', 'three'));
+    await expect(carol.client.send(text('alice', 'no'))).rejects.toMatchObject({ code: ErrorCode.NOT_FRIENDS });
     await carol.client.raw('{not json');
     await carol.client.waitFor(match.error(ErrorCode.BAD_FRAME));
     await carol.client.ping();

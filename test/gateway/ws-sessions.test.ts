@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import type { SendRequest } from '../../src/client/types.js';
-import { CloseCode, CmdType, ConvType, MsgType, PROTOCOL_VERSION } from '../../src/protocol/codes.js';
+import { CloseCode, CmdType, PROTOCOL_VERSION } from '../../src/protocol/codes.js';
+import { text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
-
-const say = (to: string, text: string): SendRequest => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text } });
 
 describe('one connection per (user, device)', () => {
   it('sends KICK {reason} to the older connection and then closes it with 4001; the newer one works', async () => {
@@ -25,7 +23,7 @@ describe('one connection per (user, device)', () => {
     expect(older.all.at(-1)?.frame.header.cmd).toBe(CmdType.KICK);
     // while the newer one answers and receives pushes
     expect((await newer.ping()).header.cmd).toBe(CmdType.PONG);
-    await bob.client.send(say('alice', 'to the new connection'));
+    await bob.client.send(text('alice', 'to the new connection'));
     const push = await newer.waitFor(match.push({ text: 'to the new connection' }));
     expect(push.stamp.pts).toBe(1);
     expect(newer.isOpen).toBe(true);
@@ -49,7 +47,7 @@ describe('one connection per (user, device)', () => {
     const phone = await h.connect(server, alice, 'phone');
     const tablet = await h.connect(server, alice, 'tablet');
 
-    await bob.client.send(say('alice', 'to every device'));
+    await bob.client.send(text('alice', 'to every device'));
 
     for (const device of [laptop, phone, tablet]) {
       const push = await device.waitFor(match.push({ text: 'to every device' }));

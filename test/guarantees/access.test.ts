@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ImClient } from '../../src/client/im-client.js';
-import { isFrame, match } from '../../src/client/match.js';
+import { match } from '../../src/client/match.js';
 import { CmdType, ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
-import type { PushFrame } from '../../src/protocol/frames.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { pushesOf } from '../helpers/frames.js';
+import { groupText, text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 /**
@@ -17,11 +17,6 @@ const AB = pairConvId(ConvType.SINGLE, 'alice', 'bob');
 const GROUP = 'team';
 const TEAM = `group:${GROUP}`;
 
-const text = (to: string, body: string) => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: body } }) as const;
-const groupText = (body: string) => ({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: GROUP, content: { text: body } }) as const;
-
-const pushesOf = (client: ImClient): PushFrame[] => client.all.flatMap((r) => (isFrame(r.frame, CmdType.PUSH) ? [r.frame] : []));
-
 describe('§6.4 SYNC returns only the user\'s own inbox', () => {
   it('never gives carol the messages of a chat or a group she is not in', async () => {
     // Given alice and bob chat and share a group; alice also writes to carol once
@@ -29,7 +24,7 @@ describe('§6.4 SYNC returns only the user\'s own inbox', () => {
     await alice.http.groupCreate({ groupId: GROUP, type: ConvType.GROUP, name: 'team', members: ['bob'] });
     await alice.client.send(text('bob', 'a to b'));
     await bob.client.send(text('alice', 'b to a'));
-    await alice.client.send(groupText('team only'));
+    await alice.client.send(groupText(GROUP, 'team only'));
     const toCarol = await alice.client.send(text('carol', 'a to c'));
 
     // When carol SYNCs from 0
@@ -64,7 +59,7 @@ describe('§6.4 HISTORY and READ need membership', () => {
     // Given a group of alice and bob with a message in it
     const { users: { alice, carol } } = await h.setup(['alice', 'bob', 'carol']);
     await alice.http.groupCreate({ groupId: GROUP, type: ConvType.GROUP, name: 'team', members: ['bob'] });
-    await alice.client.send(groupText('members only'));
+    await alice.client.send(groupText(GROUP, 'members only'));
 
     // When carol asks for its history or marks it read, Then each is NOT_MEMBER
     await expect(carol.client.history({ convId: TEAM })).rejects.toMatchObject({ code: ErrorCode.NOT_MEMBER });
@@ -101,13 +96,13 @@ describe('§6.4 group messages reach current members only', () => {
     // Given a group of alice (owner), bob, carol and dave; erin is not in it; all are online
     const { users: { alice, bob, carol, dave, erin } } = await h.setup(['alice', 'bob', 'carol', 'dave', 'erin'], { friends: true });
     await alice.http.groupCreate({ groupId: GROUP, type: ConvType.GROUP, name: 'team', members: ['bob', 'carol', 'dave'] });
-    await alice.client.send(groupText('before'));
+    await alice.client.send(groupText(GROUP, 'before'));
     for (const member of [bob, carol, dave]) await member.client.waitFor(match.push({ text: 'before' }));
 
     // When carol is removed, dave leaves, and alice posts to the group
     await alice.http.groupRemoveMembers(GROUP, ['carol']);
     await dave.http.groupLeave(GROUP);
-    const after = await alice.client.send(groupText('after'));
+    const after = await alice.client.send(groupText(GROUP, 'after'));
     await bob.client.waitFor(match.push({ text: 'after' }));
     // ... then writes to each outsider directly: delivery is in order, so that PUSH comes last
     for (const outsider of [carol, dave, erin]) {

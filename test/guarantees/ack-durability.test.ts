@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImClient } from '../../src/client/im-client.js';
 import { match } from '../../src/client/match.js';
-import { ConvType, MsgType } from '../../src/protocol/codes.js';
+import { ConvType } from '../../src/protocol/codes.js';
 import type { PushFrame, SendAckFrame } from '../../src/protocol/frames.js';
+import { historyAll, range, sortedNumbers } from '../helpers/frames.js';
+import { groupText } from '../helpers/messages.js';
 import type { TestUser } from '../helpers/server.js';
 import {
   connectAt,
@@ -28,10 +30,7 @@ const CONV = `group:${GROUP}`;
 const PER_DEVICE = 50;
 
 /** A group message; its text doubles as its clientMsgId, so a retry is the same SEND again. */
-const groupText = (body: string) =>
-  ({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: GROUP, content: { text: body }, control: { clientMsgId: body } }) as const;
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const post = (body: string) => groupText(GROUP, body, { clientMsgId: body });
 
 interface Sender {
   user: TestUser;
@@ -63,7 +62,7 @@ function flood(senders: readonly Sender[], onAck: (acked: Acked) => void = () =>
     senders.flatMap(({ user, client }) =>
       range(1, PER_DEVICE).map(async (i) => {
         const body = `${user.userId}/${client.deviceId}/${i}`;
-        const ack = await client.send(groupText(body));
+        const ack = await client.send(post(body));
         const acked = { user: user.userId, body, ack };
         onAck(acked);
         return acked;
@@ -92,16 +91,6 @@ async function syncAllOf(server: SpawnedServer, user: TestUser): Promise<{ messa
   }
 }
 
-async function historyAll(client: ImClient, convId: string): Promise<PushFrame[]> {
-  const messages: PushFrame[] = [];
-  for (let after = 0; ; ) {
-    const { content } = await client.history({ convId, afterSeq: after, limit: 64 });
-    messages.push(...content.messages);
-    if (!content.hasMore) return messages;
-    after = content.messages.at(-1)!.stamp.seq!;
-  }
-}
-
 describe('§6.1 an acknowledged message survives kill -9', () => {
   it('keeps every acked message with its msgId, seq and pts after SIGKILL right after the last ack, and numbering continues', async () => {
     // Given a server on a database file, and four devices posting to one group concurrently
@@ -115,7 +104,7 @@ describe('§6.1 an acknowledged message survives kill -9', () => {
     expect(exit.signal).toBe('SIGKILL');
     expect(acked).toHaveLength(senders.length * PER_DEVICE);
     const total = acked.length;
-    expect(acked.map((a) => a.ack.stamp.seq).sort((x, y) => x! - y!)).toEqual(range(1, total));
+    expect(sortedNumbers(acked.map((a) => a.ack.stamp.seq))).toEqual(range(1, total));
 
     // Then a new server on the same file has every one of them, as acknowledged
     const restarted = await restart(db, users);
@@ -128,7 +117,7 @@ describe('§6.1 an acknowledged message survives kill -9', () => {
     for (const m of bobInbox.messages) expect(m.stamp.seq).toBe(seqOf.get(m.stamp.msgId));
 
     const bob = procs.track(await connectAt(restarted.server, restarted.users.bob!, 'phone'));
-    const history = await historyAll(bob, CONV);
+    const history = await historyAll(bob, CONV, 64);
     expect(history.map((m) => m.stamp.seq)).toEqual(range(1, total));
     for (const m of history) expect(seqOf.get(m.stamp.msgId)).toBe(m.stamp.seq);
 
@@ -142,7 +131,7 @@ describe('§6.1 an acknowledged message survives kill -9', () => {
 
     // When alice sends again on the new server
     const alice = procs.track(await connectAt(restarted.server, restarted.users.alice!, 'phone'));
-    const next = await alice.send(groupText('after the restart'));
+    const next = await alice.send(post('after the restart'));
 
     // Then seq and every member's pts continue from N+1: no gap, no repeat
     expect(next.stamp).toMatchObject({ seq: total + 1, pts: total + 1 });
@@ -172,7 +161,7 @@ describe('§6.1 an acknowledged message survives kill -9', () => {
     const stored = bobInbox.messages.length;
     expect(stored).toBeGreaterThanOrEqual(acked.length);
     expect(bobInbox.messages.map((m) => m.stamp.pts)).toEqual(range(1, stored));
-    expect(bobInbox.messages.map((m) => m.stamp.seq).sort((x, y) => x! - y!)).toEqual(range(1, stored));
+    expect(sortedNumbers(bobInbox.messages.map((m) => m.stamp.seq))).toEqual(range(1, stored));
     const storedSeq = new Map(bobInbox.messages.map((m) => [m.stamp.msgId, m.stamp.seq]));
     for (const { ack } of acked) expect(storedSeq.get(ack.stamp.msgId)).toBe(ack.stamp.seq);
 
@@ -198,7 +187,7 @@ describe('§6.1 an acknowledged message survives kill -9', () => {
     const finalInbox = await syncAllOf(restarted.server, restarted.users.bob!);
     expect(finalInbox.messages.map((m) => m.stamp.pts)).toEqual(range(1, total));
     expect(new Set(finalInbox.messages.map((m) => m.content.text)).size).toBe(total);
-    const history = await historyAll(reconnected[0]!.client, CONV);
+    const history = await historyAll(reconnected[0]!.client, CONV, 64);
     expect(history.map((m) => m.stamp.seq)).toEqual(range(1, total));
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ImClient } from '../../src/client/im-client.js';
-import { isFrame } from '../../src/client/match.js';
-import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
-import type { PushFrame, SendAckFrame } from '../../src/protocol/frames.js';
+import { ConvType } from '../../src/protocol/codes.js';
+import type { SendAckFrame } from '../../src/protocol/frames.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { carriesPts, historyAll, ptsSeenBy, range, sortedNumbers, untilFrames } from '../helpers/frames.js';
+import { groupText, text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 /**
@@ -13,51 +14,10 @@ import { useHarness } from '../helpers/server.js';
 
 const h = useHarness();
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-const sortedNumbers = (values: (number | undefined)[]): (number | undefined)[] => [...values].sort((x, y) => x! - y!);
-
-/** The pts of every SEND_ACK and PUSH this device received, in arrival order. */
-const ptsSeenBy = (client: ImClient): (number | undefined)[] =>
-  client.all.flatMap(({ frame }) =>
-    isFrame(frame, CmdType.PUSH) || isFrame(frame, CmdType.SEND_ACK) ? [frame.stamp.pts] : [],
-  );
-
-/** Resolves once `client` has seen `n` pts in acks and pushes (acks are in by the time this is called). */
-function untilSeen(client: ImClient, n: number, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (ptsSeenBy(client).length < n) return;
-      stop();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`${client.userId}/${client.deviceId}: saw ${ptsSeenBy(client).length} of ${n} pts after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = client.on('frame', check);
-    const stop = (): void => {
-      clearTimeout(timer);
-      off();
-    };
-    check();
-  });
-}
-
 /** §6.3: the device saw each of its user's pts once, acks and pushes together in increasing order. */
 async function expectPtsInOrder(client: ImClient, total: number): Promise<void> {
-  await untilSeen(client, total);
+  await untilFrames(client, carriesPts, total); // the acks are in by the time this is called
   expect(ptsSeenBy(client), `${client.userId}/${client.deviceId}`).toEqual(range(1, total));
-}
-
-async function historyAll(client: ImClient, convId: string): Promise<PushFrame[]> {
-  const messages: PushFrame[] = [];
-  for (let after = 0; ; ) {
-    const { content } = await client.history({ convId, afterSeq: after, limit: 100 });
-    messages.push(...content.messages);
-    if (!content.hasMore) return messages;
-    after = content.messages.at(-1)!.stamp.seq!;
-  }
 }
 
 /**
@@ -90,7 +50,7 @@ describe('§1 seq and pts under concurrency', () => {
     // When 20 of them each send 25 messages, all at once
     const perSender = await Promise.all(
       senders.map((m) =>
-        Promise.all(range(1, 25).map((i) => m.client.send({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: 'crowd', content: { text: `${m.userId}/${i}` } }))),
+        Promise.all(range(1, 25).map((i) => m.client.send(groupText('crowd', `${m.userId}/${i}`)))),
       ),
     );
     const acks = perSender.flat();
@@ -124,7 +84,7 @@ describe('§1 seq and pts under concurrency', () => {
     // When every device sends 125 messages at once
     const perDevice = await Promise.all(
       devices.map(([client, to]) =>
-        Promise.all(range(1, 125).map((i) => client.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: `${client.userId}/${client.deviceId}/${i}` } }))),
+        Promise.all(range(1, 125).map((i) => client.send(text(to, `${client.userId}/${client.deviceId}/${i}`)))),
       ),
     );
     const acks = perDevice.flat();

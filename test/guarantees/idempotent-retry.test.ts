@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ImClient } from '../../src/client/im-client.js';
-import { isFrame, match } from '../../src/client/match.js';
-import { CmdType, ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { match } from '../../src/client/match.js';
+import { CmdType, ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import type { Stamp } from '../../src/protocol/frames.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { pushesOf } from '../helpers/frames.js';
+import { groupText, text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 /**
@@ -15,20 +17,11 @@ const h = useHarness();
 
 const AB = pairConvId(ConvType.SINGLE, 'alice', 'bob');
 
-const text = (to: string, body: string, clientMsgId?: string) =>
-  ({
-    convType: ConvType.SINGLE,
-    msgType: MsgType.TEXT,
-    to,
-    content: { text: body },
-    ...(clientMsgId === undefined ? {} : { control: { clientMsgId } }),
-  }) as const;
-
 /** The stamp fields a retry must reproduce. */
 const idOf = (stamp: Stamp) => ({ msgId: stamp.msgId, seq: stamp.seq, pts: stamp.pts });
 
-const pushesOf = (client: ImClient, msgId: string) =>
-  client.all.filter((r) => isFrame(r.frame, CmdType.PUSH) && r.frame.stamp.msgId === msgId);
+/** The PUSHes of message `msgId` that `client` received. */
+const pushesOfMessage = (client: ImClient, msgId: string) => pushesOf(client).filter((push) => push.stamp.msgId === msgId);
 
 /**
  * Sends a fresh message from `sender` and waits until `receiver` has its PUSH: pushes to a device
@@ -47,9 +40,9 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
     const laptop = await h.connect(server, alice, 'laptop');
 
     // When alice sends with a clientMsgId, then retries it twice
-    const first = await alice.client.send(text('bob', 'hello', 'c-1'));
-    const retry = await alice.client.send(text('bob', 'hello', 'c-1'));
-    const fromLaptop = await laptop.send(text('bob', 'hello', 'c-1'));
+    const first = await alice.client.send(text('bob', 'hello', { clientMsgId: 'c-1' }));
+    const retry = await alice.client.send(text('bob', 'hello', { clientMsgId: 'c-1' }));
+    const fromLaptop = await laptop.send(text('bob', 'hello', { clientMsgId: 'c-1' }));
 
     // Then every ack carries the first stamp
     expect(first.stamp).toMatchObject({ convId: AB, seq: 1, pts: 1 });
@@ -58,7 +51,7 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
 
     // ... bob got exactly one PUSH and the next message takes the next seq and pts
     const { ack, push } = await marker(alice.client, bob.client, 'bob');
-    expect(pushesOf(bob.client, first.stamp.msgId)).toHaveLength(1);
+    expect(pushesOfMessage(bob.client, first.stamp.msgId)).toHaveLength(1);
     expect(ack.stamp).toMatchObject({ seq: 2, pts: 2 });
     expect(push.stamp).toMatchObject({ seq: 2, pts: 2 });
 
@@ -76,10 +69,10 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
 
     // When both devices send the same clientMsgId concurrently (several times over)
     const acks = await Promise.all([
-      alice.client.send(text('bob', 'twice', 'c-dup')),
-      laptop.send(text('bob', 'twice', 'c-dup')),
-      alice.client.send(text('bob', 'twice', 'c-dup')),
-      laptop.send(text('bob', 'twice', 'c-dup')),
+      alice.client.send(text('bob', 'twice', { clientMsgId: 'c-dup' })),
+      laptop.send(text('bob', 'twice', { clientMsgId: 'c-dup' })),
+      alice.client.send(text('bob', 'twice', { clientMsgId: 'c-dup' })),
+      laptop.send(text('bob', 'twice', { clientMsgId: 'c-dup' })),
     ]);
 
     // Then all acks carry one stamp, the first message of the conversation
@@ -89,8 +82,8 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
 
     // ... bob got one PUSH of it, alice's devices one copy between them (to the non-sending one)
     await marker(alice.client, bob.client, 'bob');
-    expect(pushesOf(bob.client, stamp.msgId)).toHaveLength(1);
-    expect(pushesOf(alice.client, stamp.msgId).length + pushesOf(laptop, stamp.msgId).length).toBe(1);
+    expect(pushesOfMessage(bob.client, stamp.msgId)).toHaveLength(1);
+    expect(pushesOfMessage(alice.client, stamp.msgId).length + pushesOfMessage(laptop, stamp.msgId).length).toBe(1);
 
     // ... and bob's inbox holds it once, followed directly by the marker
     const sync = await bob.client.sync(0);
@@ -103,10 +96,10 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
   it('returns the first stamp to a retry with different content, and keeps the first content', async () => {
     // Given alice sent "original" with clientMsgId c-7
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true });
-    const first = await alice.client.send(text('bob', 'original', 'c-7'));
+    const first = await alice.client.send(text('bob', 'original', { clientMsgId: 'c-7' }));
 
     // When she retries c-7 with other content
-    const retry = await alice.client.send(text('bob', 'edited', 'c-7'));
+    const retry = await alice.client.send(text('bob', 'edited', { clientMsgId: 'c-7' }));
 
     // Then she gets the first stamp, and only the original exists anywhere
     expect(idOf(retry.stamp)).toEqual(idOf(first.stamp));
@@ -119,10 +112,10 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
   it('gives another user who uses the same clientMsgId a message of their own', async () => {
     // Given alice sent c-shared to bob
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true });
-    const fromAlice = await alice.client.send(text('bob', 'from alice', 'c-shared'));
+    const fromAlice = await alice.client.send(text('bob', 'from alice', { clientMsgId: 'c-shared' }));
 
     // When bob sends to alice with the same clientMsgId
-    const fromBob = await bob.client.send(text('alice', 'from bob', 'c-shared'));
+    const fromBob = await bob.client.send(text('alice', 'from bob', { clientMsgId: 'c-shared' }));
 
     // Then bob's is a new message, which alice receives
     expect(fromBob.stamp.msgId).not.toBe(fromAlice.stamp.msgId);
@@ -134,12 +127,12 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
   it('returns the first stamp to a retry sent after the friendship was removed', async () => {
     // Given alice sent c-9 to bob while they were friends, and they are friends no more
     const { users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true });
-    const first = await alice.client.send(text('bob', 'before', 'c-9'));
+    const first = await alice.client.send(text('bob', 'before', { clientMsgId: 'c-9' }));
     await alice.http.friendRemove('bob');
 
     // When alice retries c-9 (and, for contrast, sends a new message)
-    const retry = await alice.client.send(text('bob', 'before', 'c-9')).catch((e: unknown) => e);
-    const fresh = await alice.client.send(text('bob', 'new', 'c-10')).catch((e: unknown) => e);
+    const retry = await alice.client.send(text('bob', 'before', { clientMsgId: 'c-9' })).catch((e: unknown) => e);
+    const fresh = await alice.client.send(text('bob', 'new', { clientMsgId: 'c-10' })).catch((e: unknown) => e);
 
     // Then the retry gets the first stamp; only the new message meets the friendship rule
     expect(retry).toMatchObject({ header: { cmd: CmdType.SEND_ACK } });
@@ -153,7 +146,7 @@ describe('§6.2 a SEND retried with the same clientMsgId', () => {
     // Given bob posted c-g to alice's group, then left it
     const { users: { alice, bob } } = await h.setup(['alice', 'bob']);
     await alice.http.groupCreate({ groupId: 'team', type: ConvType.GROUP, name: 'team', members: ['bob'] });
-    const post = { convType: ConvType.GROUP, msgType: MsgType.TEXT, to: 'team', content: { text: 'hi team' } } as const;
+    const post = groupText('team', 'hi team');
     const first = await bob.client.send({ ...post, control: { clientMsgId: 'c-g' } });
     await bob.http.groupLeave('team');
 

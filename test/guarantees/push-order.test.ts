@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ImClient } from '../../src/client/im-client.js';
-import { isFrame, match } from '../../src/client/match.js';
-import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
-import type { PushFrame } from '../../src/protocol/frames.js';
+import { match } from '../../src/client/match.js';
+import { CmdType } from '../../src/protocol/codes.js';
+import { framesOf, ptsFramesOf, ptsSeenBy, pushesOf, range, untilFrames } from '../helpers/frames.js';
+import { text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 /**
@@ -13,39 +14,6 @@ import { useHarness } from '../helpers/server.js';
 const h = useHarness();
 
 const PER_SENDER = 40;
-
-const text = (to: string, body: string) => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: body } }) as const;
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-const pushesOf = (client: ImClient): PushFrame[] => client.all.flatMap((r) => (isFrame(r.frame, CmdType.PUSH) ? [r.frame] : []));
-
-/** The pts of every SEND_ACK and PUSH this device received, in arrival order. */
-const ptsSeenBy = (client: ImClient): (number | undefined)[] =>
-  client.all.flatMap(({ frame }) =>
-    isFrame(frame, CmdType.PUSH) || isFrame(frame, CmdType.SEND_ACK) ? [frame.stamp.pts] : [],
-  );
-
-/** Resolves once `client` has received `n` PUSH frames (an event, not a sleep, says so). */
-function untilPushes(client: ImClient, n: number, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (pushesOf(client).length < n) return;
-      stop();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`${client.userId}/${client.deviceId}: ${pushesOf(client).length} of ${n} pushes after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = client.on('frame', check);
-    const stop = (): void => {
-      clearTimeout(timer);
-      off();
-    };
-    check();
-  });
-}
 
 /** Every sender sends PER_SENDER messages to `to` at once; resolves with all the acks. */
 const flood = (senders: readonly ImClient[], to: (sender: ImClient) => string) =>
@@ -61,7 +29,7 @@ describe('§6.3 pushes reach each device in pts order', () => {
     // When the three send to bob concurrently
     await flood([alice.client, carol.client, dave.client], () => 'bob');
     const total = 3 * PER_SENDER;
-    await Promise.all(devices.map((d) => untilPushes(d, total)));
+    await Promise.all(devices.map((d) => untilFrames(d, match.push(), total)));
     // ... and one more message follows, so any extra or late PUSH would have arrived before it
     await alice.client.send(text('bob', 'last'));
     await Promise.all(devices.map((d) => d.waitFor(match.push({ text: 'last' }))));
@@ -88,7 +56,7 @@ describe('§6.3 pushes reach each device in pts order', () => {
     await flood([alice.client, carol.client, bob.client, laptop], peerOf);
     const total = 4 * PER_SENDER;
     // Each bob device is pushed the 2·K incoming messages and the other device's K sends.
-    await Promise.all(devices.map((d) => untilPushes(d, 3 * PER_SENDER)));
+    await Promise.all(devices.map((d) => untilFrames(d, match.push(), 3 * PER_SENDER)));
     await alice.client.send(text('bob', 'last'));
     await Promise.all(devices.map((d) => d.waitFor(match.push({ text: 'last' }))));
 
@@ -96,7 +64,7 @@ describe('§6.3 pushes reach each device in pts order', () => {
     for (const device of devices) expect(ptsSeenBy(device)).toEqual(range(1, total + 1));
     // ... and no device was pushed a message it sent itself
     for (const device of devices) {
-      const own = new Set(device.all.flatMap(({ frame }) => (isFrame(frame, CmdType.SEND_ACK) ? [frame.stamp.msgId] : [])));
+      const own = new Set(framesOf(device, CmdType.SEND_ACK).map((ack) => ack.stamp.msgId));
       expect(own.size).toBe(PER_SENDER);
       expect(pushesOf(device).filter((p) => own.has(p.stamp.msgId))).toEqual([]);
     }
@@ -105,9 +73,7 @@ describe('§6.3 pushes reach each device in pts order', () => {
     const byPts = new Map(sync.messages.map((m) => [m.stamp.pts, m.stamp.msgId]));
     expect([...byPts.keys()]).toEqual(range(1, total + 1));
     for (const device of devices) {
-      for (const { frame } of device.all) {
-        if (isFrame(frame, CmdType.PUSH) || isFrame(frame, CmdType.SEND_ACK)) expect(byPts.get(frame.stamp.pts!)).toBe(frame.stamp.msgId);
-      }
+      for (const frame of ptsFramesOf(device)) expect(byPts.get(frame.stamp.pts!)).toBe(frame.stamp.msgId);
     }
   });
 });

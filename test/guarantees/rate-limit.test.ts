@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConvType, CmdType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
+import { ConvType, CmdType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { range, sortedNumbers } from '../helpers/frames.js';
+import { text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 /**
@@ -12,10 +14,6 @@ const h = useHarness();
 
 /** Three SENDs at once, then (practically) no refill: the 4th within the test is over the limit. */
 const TIGHT = { rateLimit: { burst: 3, perSecond: 0.001 } };
-
-const text = (to: string, body: string) => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: body } }) as const;
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('§6.6 per-user rate limit', () => {
   it('refuses the SEND over the burst with 1003 and retryAfterMs, stores nothing for it, and keeps the connection', async () => {
@@ -74,7 +72,7 @@ describe('§6.6 per-user rate limit', () => {
     const acks = await Promise.all(range(1, 500).map((i) => alice.client.send(text('bob', `burst ${i}`))));
 
     // Then every one is stored
-    expect(acks.map((a) => a.stamp.seq).sort((x, y) => x! - y!)).toEqual(range(1, 500));
+    expect(sortedNumbers(acks.map((a) => a.stamp.seq))).toEqual(range(1, 500));
     const { maxPts } = await bob.client.syncAll(0, 500);
     expect(maxPts).toBe(500);
   });

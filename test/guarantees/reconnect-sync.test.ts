@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ImClient } from '../../src/client/im-client.js';
-import { isFrame, match } from '../../src/client/match.js';
-import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
-import type { PushFrame } from '../../src/protocol/frames.js';
+import { match } from '../../src/client/match.js';
+import { pushesOf, range } from '../helpers/frames.js';
+import { text } from '../helpers/messages.js';
 import { useHarness } from '../helpers/server.js';
 
 /**
@@ -11,12 +10,6 @@ import { useHarness } from '../helpers/server.js';
  */
 
 const h = useHarness();
-
-const text = (to: string, body: string) => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: body } }) as const;
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-const pushesOf = (client: ImClient): PushFrame[] => client.all.flatMap((r) => (isFrame(r.frame, CmdType.PUSH) ? [r.frame] : []));
 
 describe('§6.3 a device that reconnects and SYNCs from its last pts', () => {
   it('gets exactly the messages it missed, once each, in pts order, over pages of hasMore', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ImClient } from '../../src/client/im-client.js';
-import { isFrame, match } from '../../src/client/match.js';
-import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
+import { match } from '../../src/client/match.js';
+import { CmdType, ConvType } from '../../src/protocol/codes.js';
 import type { ConversationSummary } from '../../src/protocol/frames.js';
 import { pairConvId } from '../../src/protocol/ids.js';
+import { framesOf } from '../helpers/frames.js';
+import { groupText, text } from '../helpers/messages.js';
 import type { TestUser } from '../helpers/server.js';
 import { useHarness } from '../helpers/server.js';
 
@@ -20,9 +22,6 @@ const AB = pairConvId(ConvType.SINGLE, 'alice', 'bob');
 const GROUP = 'team';
 const TEAM = `group:${GROUP}`;
 
-const text = (to: string, body: string) => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text: body } }) as const;
-const groupText = (body: string) => ({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: GROUP, content: { text: body } }) as const;
-
 /** The conversation as GET /conversation/list shows it to `user`. */
 async function listed(user: TestUser, convId: string): Promise<Pick<ConversationSummary, 'maxSeq' | 'readSeq' | 'unread'>> {
   const { conversations } = await user.http.conversationList();
@@ -32,8 +31,7 @@ async function listed(user: TestUser, convId: string): Promise<Pick<Conversation
 }
 
 /** The readSeq of every READ_NOTIFY this device received, in order. */
-const notifiedReadSeqs = (client: ImClient): number[] =>
-  client.all.flatMap(({ frame }) => (isFrame(frame, CmdType.READ_NOTIFY) ? [frame.content.readSeq] : []));
+const notifiedReadSeqs = (client: ImClient): number[] => framesOf(client, CmdType.READ_NOTIFY).map((frame) => frame.content.readSeq);
 
 describe('§6.5 unread = maxSeq − max(readSeq, own last seq), never negative', () => {
   it('follows READ, clamps beyond maxSeq, never goes back, and drops to 0 when the reader sends', async () => {
@@ -74,11 +72,11 @@ describe('§6.5 unread = maxSeq − max(readSeq, own last seq), never negative',
     // Given a group of alice, bob and carol; alice posts three messages
     const { users: { alice, bob, carol } } = await h.setup(['alice', 'bob', 'carol']);
     await alice.http.groupCreate({ groupId: GROUP, type: ConvType.GROUP, name: 'team', members: ['bob', 'carol'] });
-    for (const i of [1, 2, 3]) await alice.client.send(groupText(`g${i}`));
+    for (const i of [1, 2, 3]) await alice.client.send(groupText(GROUP, `g${i}`));
     expect(await listed(bob, TEAM)).toEqual({ maxSeq: 3, readSeq: 0, unread: 3 });
 
     // When bob posts one
-    await bob.client.send(groupText('bob here'));
+    await bob.client.send(groupText(GROUP, 'bob here'));
 
     // Then bob has nothing unread, alice one (bob's), carol all four
     expect(await listed(bob, TEAM)).toEqual({ maxSeq: 4, readSeq: 4, unread: 0 });

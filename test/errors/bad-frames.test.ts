@@ -1,32 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFrame, match } from '../../src/client/match.js';
-import type { FrameExtra, SendRequest } from '../../src/client/types.js';
+import { match } from '../../src/client/match.js';
+import type { FrameExtra } from '../../src/client/types.js';
 import { CloseCode, CmdType, ConvType, ErrorCode, MsgType, PROTOCOL_VERSION } from '../../src/protocol/codes.js';
 import type { Content } from '../../src/protocol/frames.js';
-import { groupConvId, pairConvId } from '../../src/protocol/ids.js';
-import {
-  befriend,
-  createHarness,
-  registerUsers,
-  useHarness,
-  type ConnectedUser,
-  type Harness,
-  type TestServer,
-  type TestUser,
-} from '../helpers/server.js';
+import { groupConvId } from '../../src/protocol/ids.js';
+import { groupText, text } from '../helpers/messages.js';
+import { befriend, createHarness, useHarness, type ConnectedUser } from '../helpers/server.js';
+import { connectAll, route, SINGLE } from './bad-input.js';
 
 /**
  * Untrusted input over the WebSocket: every malformed frame gets its ERROR code, the connection
- * stays up, and nothing stored changes. Hostile but valid input is stored and returned verbatim.
+ * stays up, and nothing stored changes; a frame over the hard size limit closes its connection
+ * only. (Hostile but valid input, which is stored and returned verbatim: hostile-input.test.ts.)
  */
 
 const LIMITS = { maxContentBytes: 1024, maxFrameBytes: 4096 } as const;
-const SINGLE = pairConvId(ConvType.SINGLE, 'alice', 'bob');
 const GROUP = groupConvId(ConvType.GROUP, 'team');
-const SQL = "x'; DROP TABLE messages; --";
 
-const say = (to: string, text: string): SendRequest => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to, content: { text } });
-const route = (overrides: Record<string, unknown> = {}) => ({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'bob', ...overrides });
 const frame = (header: Record<string, unknown>, rest: Record<string, unknown> = {}) =>
   JSON.stringify({ header: { version: PROTOCOL_VERSION, ...header }, content: {}, ...rest });
 
@@ -43,8 +33,8 @@ describe('malformed frames', () => {
     [alice, bob] = await connectAll(server, shared, ['alice', 'bob']);
     await befriend(alice, bob);
     await alice.http.groupCreate({ groupId: 'team', type: ConvType.GROUP, name: 'Team', members: ['bob'] });
-    await alice.client.send(say('bob', 'before'));
-    await alice.client.send({ convType: ConvType.GROUP, msgType: MsgType.TEXT, to: 'team', content: { text: 'group before' } });
+    await alice.client.send(text('bob', 'before'));
+    await alice.client.send(groupText('team', 'group before'));
     await bob.client.waitFor(match.push({ text: 'group before' }));
     bob.client.take(match.push());
     baseline = await snapshot(alice, bob);
@@ -208,13 +198,13 @@ describe('malformed frames', () => {
       ['CJK', '鲍勃'],
       ['emoji', 'bob🙂'],
     ])('%s', async (_name, to) => {
-      await expect(alice.client.send({ ...say('bob', 'x'), to })).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
+      await expect(alice.client.send({ ...text('bob', 'x'), to })).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
 
       await expectNothingChanged();
     });
 
     it('in a group route as well', async () => {
-      const send = { convType: ConvType.GROUP, msgType: MsgType.TEXT, to: 'te am', content: { text: 'x' } } as const;
+      const send = groupText('te am', 'x');
 
       await expect(alice.client.send(send)).rejects.toMatchObject({ code: ErrorCode.BAD_FRAME });
       await expectNothingChanged();
@@ -283,7 +273,7 @@ describe('malformed frames', () => {
 
   describe('content over maxContentBytes → CONTENT_TOO_LARGE (1002)', () => {
     it('a TEXT over the limit', async () => {
-      await expect(alice.client.send(say('bob', 'x'.repeat(LIMITS.maxContentBytes + 1)))).rejects.toMatchObject({
+      await expect(alice.client.send(text('bob', 'x'.repeat(LIMITS.maxContentBytes + 1)))).rejects.toMatchObject({
         code: ErrorCode.CONTENT_TOO_LARGE,
       });
 
@@ -291,128 +281,20 @@ describe('malformed frames', () => {
     });
 
     it('a TEXT under the limit in characters but over it in UTF-8 bytes', async () => {
-      const text = '€'.repeat(400); // 400 chars, 1,200 bytes
+      const wide = '€'.repeat(400); // 400 chars, 1,200 bytes
 
-      await expect(alice.client.send(say('bob', text))).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
+      await expect(alice.client.send(text('bob', wide))).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
 
       await expectNothingChanged();
     });
 
     it('a transient message over the limit', async () => {
-      const big = { ...say('bob', 'x'.repeat(LIMITS.maxContentBytes + 1)), control: { persist: false } };
+      const big = { ...text('bob', 'x'.repeat(LIMITS.maxContentBytes + 1)), control: { persist: false } };
 
       await expect(alice.client.send(big)).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
 
       await expectNothingChanged();
     });
-  });
-});
-
-// ---- hostile but valid input: stored and returned verbatim --------------------------------
-
-describe('hostile but valid input', () => {
-  const h = useHarness();
-
-  async function setup() {
-    const { server, users } = await h.setup(['alice', 'bob'], { friends: true });
-    return { server, ...users };
-  }
-
-  it('stores SQL-looking text and clientMsgId verbatim and returns them so from PUSH, SYNC and HISTORY', async () => {
-    const { alice, bob } = await setup();
-
-    const ack = await alice.client.send({ ...say('bob', SQL), control: { clientMsgId: SQL } });
-
-    const push = await bob.client.waitFor(match.push({ text: SQL }));
-    expect(push.control.clientMsgId).toBe(SQL);
-    const [synced] = (await bob.client.sync(0)).content.messages;
-    expect(synced).toMatchObject({ content: { text: SQL }, control: { clientMsgId: SQL }, stamp: { msgId: ack.stamp.msgId } });
-    const history = await alice.client.history({ convId: SINGLE });
-    expect(history.content.messages).toHaveLength(1);
-    expect(history.content.messages[0]).toMatchObject({ content: { text: SQL }, control: { clientMsgId: SQL } });
-    // the table is still there and the clientMsgId still deduplicates
-    const retry = await alice.client.send({ ...say('bob', 'different text'), control: { clientMsgId: SQL } });
-    expect(retry.stamp).toEqual(ack.stamp);
-    const next = await alice.client.send(say('bob', 'after'));
-    expect(next.stamp).toMatchObject({ seq: 2, pts: 2 });
-  });
-
-  /** Sends a CUSTOM message whose content is the given JSON text, exactly as written. */
-  async function sendRawContent(alice: ConnectedUser, contentJson: string): Promise<Content> {
-    const head = '{"header":{"version":1,"cmd":10,"reqId":"raw"},"route":{"convType":1,"msgType":7,"to":"bob"},"content":';
-    await alice.client.raw(`${head}${contentJson}}`);
-    return (JSON.parse(contentJson) as Content);
-  }
-
-  it('stores content keys that look like SQL verbatim, nested values included', async () => {
-    const { alice, bob } = await setup();
-
-    const sent = await sendRawContent(alice, `{"data":{"${SQL}":"${SQL}","nested":[null,true,1.5,"\\u0000",{"a":[]}]},"constructor":"c"}`);
-    const push = await bob.client.waitFor(match.push({ from: 'alice' }));
-
-    expect(push.content).toEqual(sent);
-    const [stored] = (await alice.client.history({ convId: SINGLE })).content.messages;
-    expect(stored?.content).toEqual(sent);
-  });
-
-  it('keeps a content key named "__proto__" as data: stored and returned verbatim, and nothing is polluted', async () => {
-    const { alice, bob } = await setup();
-
-    const sent = await sendRawContent(alice, '{"data":1,"__proto__":{"polluted":true}}');
-    const push = await bob.client.waitFor(match.push({ from: 'alice' }));
-
-    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
-    expect(Object.keys(push.content)).toEqual(['data', '__proto__']);
-    expect(push.content).toEqual(sent);
-    const [stored] = (await alice.client.history({ convId: SINGLE })).content.messages;
-    expect(stored?.content).toEqual(sent);
-  });
-
-  it('stores a SQL-looking group name verbatim', async () => {
-    const { alice } = await setup();
-
-    await alice.http.groupCreate({ groupId: 'g1', type: ConvType.GROUP, name: SQL });
-
-    expect(await alice.http.groupInfo('g1')).toMatchObject({ name: SQL });
-    expect((await alice.http.conversationList()).conversations).toEqual([expect.objectContaining({ convId: 'group:g1', name: SQL })]);
-  });
-
-  it.each(['mallory', 'bob'])('overwrites a forged route.from %j with the authenticated sender in PUSH and HISTORY', async (forged) => {
-    const { alice, bob } = await setup();
-
-    const ack = await alice.client.request(CmdType.SEND, { text: `from ${forged}?` }, { route: route({ from: forged }) });
-    if (!isFrame(ack, CmdType.SEND_ACK)) expect.fail(`expected SEND_ACK, got cmd ${ack.header.cmd}`);
-
-    const push = await bob.client.waitFor(match.push({ text: `from ${forged}?` }));
-    expect(push.route.from).toBe('alice');
-    const history = await bob.client.history({ convId: SINGLE });
-    expect(history.content.messages.map((m) => [m.route.from, m.stamp.msgId])).toEqual([['alice', ack.stamp.msgId]]);
-    expect((await bob.client.sync(0)).content.messages.map((m) => m.route.from)).toEqual(['alice']);
-  });
-
-  it('ignores a stamp written by the client', async () => {
-    const { alice, bob } = await setup();
-    const forgedStamp = { msgId: '1', convId: 'single:bob:mallory', seq: 999, pts: 999, sendTime: 0 };
-
-    await alice.client.request(CmdType.SEND, { text: 'stamped' }, { route: route(), stamp: forgedStamp });
-
-    const push = await bob.client.waitFor(match.push({ text: 'stamped' }));
-    expect(push.stamp).toMatchObject({ convId: SINGLE, seq: 1, pts: 1 });
-    expect(push.stamp.msgId).not.toBe('1');
-    expect(push.stamp.sendTime).toBeGreaterThan(0);
-  });
-
-  it('handles userIds that are JavaScript property names like any other', async () => {
-    const server = await h.startServer();
-    const [proto, ctor] = await connectAll(server, h, ['__proto__', 'constructor']);
-    await befriend(proto, ctor);
-
-    const ack = await proto.client.send(say('constructor', 'hi'));
-    const push = await ctor.client.waitFor(match.push({ text: 'hi' }));
-
-    expect(ack.stamp).toMatchObject({ convId: pairConvId(ConvType.SINGLE, '__proto__', 'constructor'), seq: 1, pts: 1 });
-    expect(push.stamp).toMatchObject({ seq: 1, pts: 1 });
-    expect((await proto.client.sync(0)).content.messages).toHaveLength(1);
   });
 });
 
@@ -423,7 +305,7 @@ describe('a frame over maxFrameBytes', () => {
 
   it('closes the connection with 1009, and leaves other connections and stored data alone', async () => {
     const { server, users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true, ...LIMITS });
-    await alice.client.send(say('bob', 'before'));
+    await alice.client.send(text('bob', 'before'));
     const before = await snapshot(alice, bob);
 
     // When
@@ -439,7 +321,7 @@ describe('a frame over maxFrameBytes', () => {
   it('is told apart from content over maxContentBytes, which is only refused with 1002', async () => {
     const { users: { alice } } = await h.setup(['alice', 'bob'], { friends: true, ...LIMITS });
 
-    await expect(alice.client.send(say('bob', 'x'.repeat(2000)))).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
+    await expect(alice.client.send(text('bob', 'x'.repeat(2000)))).rejects.toMatchObject({ code: ErrorCode.CONTENT_TOO_LARGE });
 
     expect(alice.client.isOpen).toBe(true);
     expect((await alice.client.ping()).header.cmd).toBe(CmdType.PONG);
@@ -468,14 +350,4 @@ async function snapshot(alice: Reader, bob: Reader): Promise<Snapshot> {
     histories: [await historyOf(SINGLE), await historyOf(GROUP)],
     lists: [await alice.http.conversationList(), await bob.http.conversationList()],
   };
-}
-
-async function connectAll<const T extends readonly string[]>(
-  server: TestServer,
-  harness: Pick<Harness, 'connect'>,
-  userIds: T,
-): Promise<{ -readonly [K in keyof T]: ConnectedUser }> {
-  const users: TestUser[] = await registerUsers(server, userIds);
-  const connected = await Promise.all(users.map(async (user) => ({ ...user, client: await harness.connect(server, user) })));
-  return connected as { -readonly [K in keyof T]: ConnectedUser };
 }
