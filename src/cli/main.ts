@@ -1,5 +1,6 @@
 import './no-color.js';
 import { Command, CommanderError } from 'commander';
+import { registerScenario } from './commands/scenario.js';
 import { registerServe } from './commands/serve.js';
 import { USER_FIXABLE } from './user-error.js';
 import { theme } from './theme.js';
@@ -16,17 +17,21 @@ const program = new Command()
 Examples:
   $ im serve                       start a server on ./im.db, port 7700
   $ im serve --db :memory: --port 0
+  $ im scenario run scenarios/     run every scenario file against a throwaway server
   $ im serve --help`,
   )
   .exitOverride();
 
 registerServe(program);
+registerScenario(program);
 
 function fail(e: unknown): never {
   if (e instanceof CommanderError) process.exit(e.exitCode);
   const err = e as Error;
   if (USER_FIXABLE.has(err?.name)) {
     process.stderr.write(`${theme.error('im: error:')} ${err.message}\n`);
+    const { exitCode } = err as { exitCode?: unknown };
+    process.exit(typeof exitCode === 'number' ? exitCode : 1);
   } else if (program.opts().debug) {
     process.stderr.write(`${theme.error('im: unexpected error')}\n${err?.stack ?? String(e)}\n`);
   } else {

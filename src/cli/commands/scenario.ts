@@ -1,0 +1,182 @@
+import { availableParallelism } from 'node:os';
+import { type Command, CommanderError, Option } from 'commander';
+import { REPORTER_NAMES, type ReporterName } from '../../runner/reporters/index.js';
+import { USAGE } from '../services/collect-files.js';
+import { runScenarioCheck } from '../services/scenario-check.js';
+import { runScenarioRun } from '../services/scenario-run.js';
+import { theme } from '../theme.js';
+import { UserError } from '../user-error.js';
+
+const DEFAULT_PATHS = ['scenarios/'];
+const DEFAULT_JOBS = Math.min(4, availableParallelism());
+const MAX_SEED = 2 ** 32 - 1;
+
+function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) throw new UserError(`${flag} must be a whole number from ${min} to ${max}, got "${v}"`, USAGE);
+    return n;
+  };
+}
+
+function duration(flag: string) {
+  return (v: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v);
+    const ms = m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 'ms') as 'ms']) : 0;
+    if (!m || ms <= 0) throw new UserError(`${flag} must be a duration like 500ms, 5s, 1m; got "${v}"`, USAGE);
+    return ms;
+  };
+}
+
+/** `text` matches as a case-insensitive substring; `/re/flags` as a regular expression. */
+function filter(v: string): RegExp {
+  const re = /^\/(.+)\/([a-z]*)$/.exec(v);
+  if (!re) return new RegExp(v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+  try {
+    return new RegExp(re[1] ?? '', re[2]);
+  } catch (e) {
+    throw new UserError(`--filter ${v} is not a valid regular expression: ${(e as Error).message}`, USAGE);
+  }
+}
+
+/** The server's HTTP base URL; its ws:// form (as `im serve` prints it) works too. */
+function serverUrl(v: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new UserError(`--server must be a URL like http://127.0.0.1:7700, got "${v}"`, USAGE);
+  }
+  if (url.protocol.startsWith('ws')) return `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
+  return v.replace(/\/+$/, '');
+}
+
+/** Bad flags and missing arguments are usage errors: exit 2, like a file that does not load. */
+function usageExit(err: CommanderError): never {
+  throw err.exitCode === 1 ? new CommanderError(USAGE, err.code, err.message) : err;
+}
+
+interface RunFlags {
+  server?: string;
+  adminToken?: string;
+  jobs: number;
+  filter?: RegExp;
+  bail?: boolean;
+  seed?: number;
+  timeout: number;
+  reporter: ReporterName;
+  output?: string;
+  transcript?: string;
+}
+
+/** Ctrl-C stops the run gracefully (a report of what ran); a second one exits at once. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write(`\n${theme.warn('im: interrupted')}: stopping running scenarios (Ctrl-C again to quit now)\n`);
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return controller.signal;
+}
+
+/** Exits once stdout has taken everything, so a report piped to a file is never cut short. */
+function exitWith(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+function registerRun(scenario: Command): void {
+  scenario
+    .command('run')
+    .description('run scenario files and report; exit 0 only when every scenario passed')
+    .argument('[paths...]', 'scenario files, or directories searched for *.yaml / *.yml', DEFAULT_PATHS)
+    .addOption(new Option('--server <url>', 'target a running server (default: a throwaway embedded server per scenario)').argParser(serverUrl))
+    .addOption(new Option('--admin-token <token>', "the --server's admin token, for system messages").env('IM_ADMIN_TOKEN'))
+    .addOption(new Option('-j, --jobs <n>', 'scenario files run at once').default(DEFAULT_JOBS).argParser(wholeNumber('--jobs', 1, 256)))
+    .addOption(new Option('--filter <text|/regex/>', 'only scenarios whose name or file matches').argParser(filter))
+    .addOption(new Option('--bail', 'start no new file after the first failure'))
+    .addOption(new Option('--seed <n>', 'seed for everything random (default: random, always printed)').argParser(wholeNumber('--seed', 0, MAX_SEED)))
+    .addOption(new Option('--timeout <duration>', 'default per-step timeout').default(5000, '5s').argParser(duration('--timeout')))
+    .addOption(new Option('--reporter <name>', 'report format').choices(REPORTER_NAMES).default('pretty'))
+    .addOption(new Option('-o, --output <file>', 'write the report to a file (the terminal still shows progress)'))
+    .addOption(new Option('--transcript <dir>', "write every actor's frame log: DIR/<file>/<actor>.jsonl"))
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every scenario passed · 1 a scenario failed · 2 usage error (bad flag, no files,
+a file that does not load).
+
+Examples:
+  $ im scenario run                                   # every file under scenarios/
+  $ im scenario run scenarios/dm.yaml --seed 12345    # rerun with the seed a failure printed
+  $ im scenario run --filter /^group/ --jobs 8 --bail
+  $ im scenario run --reporter junit --output reports/scenarios.xml --transcript reports/frames
+  $ im scenario run --server http://127.0.0.1:7700 --admin-token "$IM_ADMIN_TOKEN"`,
+    )
+    .exitOverride(usageExit)
+    .action(async (paths: string[], flags: RunFlags) => {
+      const code = await runScenarioRun(
+        {
+          paths,
+          server: flags.server,
+          adminToken: flags.adminToken,
+          jobs: flags.jobs,
+          filter: flags.filter,
+          bail: flags.bail === true,
+          seed: flags.seed ?? Math.floor(Math.random() * MAX_SEED),
+          timeoutMs: flags.timeout,
+          reporter: flags.reporter,
+          output: flags.output,
+          transcript: flags.transcript,
+        },
+        {
+          stdout: process.stdout,
+          stderr: process.stderr,
+          interactive: process.stdout.isTTY === true && !process.env.CI,
+          signal: interruptSignal(),
+        },
+      );
+      exitWith(code);
+    });
+}
+
+function registerCheck(scenario: Command): void {
+  scenario
+    .command('check')
+    .description('load and validate scenario files without running them')
+    .argument('<files...>', 'scenario files, or directories searched for *.yaml / *.yml')
+    .addHelpText(
+      'after',
+      `
+Prints "ok FILE (N steps)" per file, or the file's error as FILE:LINE: message.
+Exit codes: 0 every file loads · 1 a file does not · 2 usage error.
+
+Examples:
+  $ im scenario check scenarios/dm.yaml
+  $ im scenario check scenarios/`,
+    )
+    .exitOverride(usageExit)
+    .action(async (files: string[]) => {
+      exitWith(await runScenarioCheck(files, { stdout: process.stdout, stderr: process.stderr, theme }));
+    });
+}
+
+export function registerScenario(program: Command): void {
+  const scenario = program
+    .command('scenario')
+    .description('run and check scenario files: scripted users against a real server')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ im scenario run                         # every file under scenarios/
+  $ im scenario check scenarios/dm.yaml
+  $ im scenario run --help`,
+    )
+    .exitOverride(usageExit);
+  registerRun(scenario);
+  registerCheck(scenario);
+}

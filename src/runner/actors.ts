@@ -1,0 +1,266 @@
+import { ImClient } from '../client/im-client.js';
+import { ImHttp } from '../client/http-client.js';
+import type { ServerFrame } from '../protocol/frames.js';
+import type { DeviceRecord, DeviceSession, LoggedFrame } from './types.js';
+
+/**
+ * The simulated users: one UserHandle per scenario user, one Device per user@device. A Device
+ * outlives its connections: its log, inbox, sessions and lastPts carry across reconnects, so
+ * `expect` sees a frame that arrived before a disconnect and the invariants see every session.
+ */
+
+/** ms since the scenario started. */
+export type Clock = () => number;
+
+export class RunAborted extends Error {
+  constructor() {
+    super('the run was aborted');
+    this.name = 'RunAborted';
+  }
+}
+
+/**
+ * The frames nobody asked for (PUSH, READ_NOTIFY, KICK, uncorrelated ERROR), kept until an
+ * expectation consumes them. Replies to requests never land here.
+ */
+export class DeviceInbox {
+  readonly frames: LoggedFrame[] = [];
+  readonly #listeners = new Set<() => void>();
+
+  offer(entry: LoggedFrame): void {
+    this.frames.push(entry);
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  remove(entries: readonly LoggedFrame[]): void {
+    const gone = new Set(entries);
+    const kept = this.frames.filter((e) => !gone.has(e));
+    this.frames.splice(0, this.frames.length, ...kept);
+  }
+
+  /**
+   * Resolves with `check()`'s first defined result, evaluated now and after every arrival;
+   * undefined once `timeoutMs` passes. A throwing check rejects (a fail-fast expectation).
+   */
+  until<T>(check: () => T | undefined, timeoutMs: number, signal: AbortSignal): Promise<T | undefined> {
+    if (signal.aborted) return Promise.reject(new RunAborted());
+    const first = check();
+    if (first !== undefined) return Promise.resolve(first);
+    return new Promise<T | undefined>((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(listener);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const listener = () => {
+        try {
+          const found = check();
+          if (found === undefined) return;
+          cleanup();
+          resolve(found);
+        } catch (e) {
+          cleanup();
+          reject(e);
+        }
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new RunAborted());
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        resolve(undefined);
+      }, timeoutMs);
+      this.#listeners.add(listener);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+interface Connection {
+  client: ImClient;
+  session: DeviceSession;
+}
+
+export interface UserHandle {
+  /** The name in the scenario file. */
+  name: string;
+  /** The real userId (the name, prefixed with the run id against `--server`). */
+  id: string;
+  password: string;
+  nickname?: string;
+  token?: string;
+  devices: Map<string, Device>;
+}
+
+export class Device {
+  readonly inbox = new DeviceInbox();
+  /** Frames this device sent (SEND and other requests), for transcripts. */
+  readonly sent: LoggedFrame[] = [];
+  readonly #connections: Connection[] = [];
+  readonly #t0: number;
+  readonly #clock: Clock;
+  #lastPts = 0;
+
+  constructor(
+    readonly user: UserHandle,
+    readonly id: string,
+    t0: number,
+    clock: Clock,
+  ) {
+    this.#t0 = t0;
+    this.#clock = clock;
+  }
+
+  /** `alice@phone`. */
+  get label(): string {
+    return `${this.user.name}@${this.id}`;
+  }
+
+  get client(): ImClient | undefined {
+    const current = this.#connections.at(-1);
+    return current && current.session.closedAt === undefined && current.client.isOpen ? current.client : undefined;
+  }
+
+  /** The highest pts this device has seen, across its connections. */
+  get lastPts(): number {
+    const current = this.#connections.at(-1)?.client.lastPts ?? 0;
+    return Math.max(this.#lastPts, current);
+  }
+
+  /** Every frame received, across connections, in arrival order (`at` relative to the start). */
+  log(): LoggedFrame[] {
+    const all = this.#connections.flatMap(({ client }) => client.all.map(({ frame, at }) => ({ frame, at: at - this.#t0 })));
+    return this.#connections.length > 1 ? all.sort((a, b) => a.at - b.at) : all;
+  }
+
+  last(): LoggedFrame | undefined {
+    let latest: LoggedFrame | undefined;
+    for (const { client } of this.#connections) {
+      const tail = client.all.at(-1);
+      if (tail && (!latest || tail.at - this.#t0 >= latest.at)) latest = { frame: tail.frame, at: tail.at - this.#t0 };
+    }
+    return latest;
+  }
+
+  recent(n: number): LoggedFrame[] {
+    return this.log().slice(-n);
+  }
+
+  /** Opens a new connection carrying lastPts; the previous one, if still open, is closed first. */
+  async connect(baseUrl: string, timeoutMs: number): Promise<ImClient> {
+    if (this.client) await this.disconnect('clean');
+    const token = this.user.token;
+    if (token === undefined) throw new Error(`${this.label} has no token (not logged in)`);
+    const session: DeviceSession = { openedAt: this.#clock() };
+    const client = await ImClient.connect({
+      url: baseUrl,
+      token,
+      userId: this.user.id,
+      deviceId: this.id,
+      platform: 'scenario',
+      lastPts: this.lastPts,
+      requestTimeoutMs: timeoutMs,
+      connectTimeoutMs: timeoutMs,
+    });
+    const connection: Connection = { client, session };
+    this.#connections.push(connection);
+    client.on('frame', (frame) => this.#onFrame(client, frame));
+    client.on('close', () => {
+      session.closedAt ??= this.#clock();
+      this.#lastPts = Math.max(this.#lastPts, client.lastPts);
+    });
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  /** clean: close frame and wait for the server's; abrupt: the socket is destroyed. */
+  async disconnect(mode: 'clean' | 'abrupt'): Promise<void> {
+    const current = this.#connections.at(-1);
+    if (!current || current.session.closedAt !== undefined) return;
+    await (mode === 'clean' ? current.client.close() : current.client.terminate());
+    current.session.closedAt ??= this.#clock();
+    this.#lastPts = Math.max(this.#lastPts, current.client.lastPts);
+  }
+
+  logSent(frame: unknown): void {
+    // Client frames share the LoggedFrame shape in transcripts; they are never matched against.
+    this.sent.push({ at: this.#clock(), frame: frame as ServerFrame });
+  }
+
+  record(): DeviceRecord {
+    return { user: this.user.id, device: this.id, frames: this.log(), sessions: this.#connections.map((c) => ({ ...c.session })) };
+  }
+
+  #onFrame(client: ImClient, frame: ServerFrame): void {
+    // The device inbox is the one expectations read; the client's own would only grow.
+    client.take((f) => f === frame);
+    this.inbox.offer({ at: this.#clock(), frame });
+  }
+}
+
+/** Parses `alice` / `alice@phone`. */
+export function parseActor(ref: string): { user: string; device: string | undefined } {
+  const at = ref.indexOf('@');
+  return at < 0 ? { user: ref, device: undefined } : { user: ref.slice(0, at), device: ref.slice(at + 1) };
+}
+
+export class Actors {
+  readonly users = new Map<string, UserHandle>();
+  readonly #byId = new Map<string, UserHandle>();
+
+  constructor(
+    readonly baseUrl: string,
+    readonly t0: number,
+    readonly clock: Clock,
+  ) {}
+
+  add(user: Omit<UserHandle, 'devices'>, devices: readonly string[]): UserHandle {
+    const handle: UserHandle = { ...user, devices: new Map() };
+    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock));
+    this.users.set(user.name, handle);
+    this.#byId.set(user.id, handle);
+    return handle;
+  }
+
+  user(name: string): UserHandle {
+    const handle = this.users.get(name);
+    if (!handle) throw new Error(`unknown user "${name}" (known: ${[...this.users.keys()].slice(0, 10).join(', ')})`);
+    return handle;
+  }
+
+  byRealId(id: string): UserHandle | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** `alice` means alice@default (or alice's only/first device when she has no `default`). */
+  device(ref: string): Device {
+    const { user, device } = parseActor(ref);
+    const handle = this.user(user);
+    const id = device ?? (handle.devices.has('default') ? 'default' : handle.devices.keys().next().value);
+    const found = id === undefined ? undefined : handle.devices.get(id);
+    if (!found) throw new Error(`unknown device "${ref}" (${user} has ${[...handle.devices.keys()].join(', ')})`);
+    return found;
+  }
+
+  /** A connected device's client, or an error naming the actor. */
+  client(ref: string): { device: Device; client: ImClient } {
+    const device = this.device(ref);
+    const client = device.client;
+    if (!client) throw new Error(`${device.label} is not connected`);
+    return { device, client };
+  }
+
+  devices(): Device[] {
+    return [...this.users.values()].flatMap((u) => [...u.devices.values()]);
+  }
+
+  http(token?: string, timeoutMs?: number): ImHttp {
+    const options = timeoutMs === undefined ? {} : { timeoutMs };
+    return new ImHttp(this.baseUrl, token === undefined ? options : { ...options, token });
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled(this.devices().map((d) => d.disconnect('clean')));
+  }
+}

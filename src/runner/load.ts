@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { ConvType, GROUP_CONV_TYPES } from '../protocol/codes.js';
+import { LoadContext, ScenarioLoadError, suggestion, type Path } from './load-context.js';
+import { CONV_TYPES, durationMs, resolveName } from './load-names.js';
+import { Roster } from './load-roster.js';
+import { convertSteps } from './load-steps.js';
+import { generatedUsersSchema, NAME_PATTERN, namedUsersSchema, RESERVED_USER_NAMES, THRESHOLD_METRICS, validation } from './surface.js';
+import type { GeneratedUsers, GroupSpec, Scenario, Setup, Threshold, UserSpec } from './types.js';
+
+export { ScenarioLoadError };
+
+/** Reads, parses (YAML with line numbers) and validates one file. Rejects with a ScenarioLoadError. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioLoadError(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseScenario(text, file);
+}
+
+/**
+ * Parses and validates one scenario (docs/scenarios.md) into the typed `Scenario` the engine runs.
+ * Throws a `ScenarioLoadError` whose message is one line, `file:line: path: reason`.
+ *
+ * What the engine can rely on:
+ * - every step has its `source` (file, first line, YAML text);
+ * - actors are canonical `user@device` with both declared, unless they hold a `{{template}}`;
+ *   a bare user name in a multi-actor step (connect, disconnect, reconnect, ping) has been
+ *   expanded to all of that user's devices;
+ * - convType, msgType, error codes (`expectError`, `expectCode`) are numbers;
+ * - matchers are partial frames in wire shape with names already resolved: the `cmd:` shorthand
+ *   is moved to `header.cmd`, and `header.cmd`, `convType`, `msgType` (at any depth) and
+ *   `content.code` hold numbers, inside `$in`/`$ne` too; operators are known and alone in their
+ *   map; `$regex` compiles. Every other value, templates included, is as written;
+ * - durations are milliseconds; defaults are applied (see each field's TSDoc in types.ts).
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const ctx = new LoadContext(file, text);
+  if (ctx.data === null || ctx.data === undefined) ctx.fail([], 'the file is empty: a scenario needs at least users: and steps:');
+  if (typeof ctx.data !== 'object' || Array.isArray(ctx.data)) ctx.fail([], 'a scenario is a map (name:, users:, setup:, steps:, …)');
+  const top = ctx.check(validation.file, ctx.data, []);
+  if (top.users === undefined) ctx.fail([], 'missing users: (named users, or { count: N, prefix: u })');
+  const { users, generated } = readUsers(ctx, top.users);
+  const roster = new Roster(users, generated);
+  return {
+    file,
+    name: top.name ?? basename(file, extname(file)),
+    ...(top.description === undefined ? {} : { description: top.description }),
+    ...(top.timeout === undefined ? {} : { timeoutMs: durationMs(top.timeout) }),
+    strictInbox: top.strict_inbox ?? false,
+    users,
+    ...(generated === undefined ? {} : { generated }),
+    setup: readSetup(ctx, roster, top.setup ?? {}),
+    steps: convertSteps(top.steps, ['steps'], { ctx, roster, inParallel: false }),
+    thresholds: (top.thresholds ?? []).map((t, i) => readThreshold(ctx, t, ['thresholds', i])),
+  };
+}
+
+// ---- users ---------------------------------------------------------------------------------------
+
+function readUsers(ctx: LoadContext, value: unknown): { users: UserSpec[]; generated?: GeneratedUsers } {
+  const isGenerator = value !== null && typeof value === 'object' && 'count' in value;
+  if (isGenerator) {
+    const g = ctx.check(generatedUsersSchema, value, ['users']);
+    const devices = g.devices ?? ['default'];
+    devices.forEach((d, i) => checkName(ctx, d, ['users', 'devices', i], 'device'));
+    return { users: [], generated: { count: g.count, prefix: g.prefix, devices } };
+  }
+  const named = ctx.check(namedUsersSchema, value, ['users']);
+  const users = Object.entries(named).map(([name, def]): UserSpec => {
+    checkName(ctx, name, ['users', name], 'user');
+    const devices = def?.devices ?? ['default'];
+    devices.forEach((d, i) => checkName(ctx, d, ['users', name, 'devices', i], 'device'));
+    if (new Set(devices).size !== devices.length) ctx.fail(['users', name, 'devices'], 'a device is listed twice');
+    return {
+      name,
+      devices,
+      ...(def?.nickname === undefined ? {} : { nickname: def.nickname }),
+      ...(def?.password === undefined ? {} : { password: def.password }),
+    };
+  });
+  if (users.length === 0) ctx.fail(['users'], 'declare at least one user');
+  return { users };
+}
+
+function checkName(ctx: LoadContext, name: string, path: Path, what: 'user' | 'device'): void {
+  if (!NAME_PATTERN.test(name)) ctx.fail(path, `"${name}" is not a valid ${what} name (1-64 of A-Z a-z 0-9 _ . -)`);
+  if (what === 'user' && RESERVED_USER_NAMES.has(name)) ctx.fail(path, `"${name}" is reserved; pick another user name`);
+}
+
+// ---- setup ---------------------------------------------------------------------------------------
+
+type SetupInput = NonNullable<ReturnType<typeof validation.file.parse>['setup']>;
+
+function readSetup(ctx: LoadContext, roster: Roster, s: SetupInput): Setup {
+  const pairs = (list: [string, string][] | undefined, key: string) =>
+    (list ?? []).map(([a, b], i): [string, string] => {
+      const at = ['setup', key, i];
+      if (a === b) ctx.fail(at, `a pair needs two different users, got [${a}, ${b}]`);
+      return [roster.user(ctx, a, [...at, 0]), roster.user(ctx, b, [...at, 1])];
+    });
+  const settings = Object.entries(s.settings ?? {}).map(([name, v]) => {
+    roster.user(ctx, name, ['setup', 'settings', name]);
+    return [name, { allowStrangers: v.allow_strangers }] as const;
+  });
+  const connect = s.connect ?? 'all';
+  return {
+    friends: pairs(s.friends, 'friends'),
+    blocks: pairs(s.blocks, 'blocks'),
+    settings: Object.fromEntries(settings),
+    groups: readGroups(ctx, roster, s.groups ?? []),
+    connect: typeof connect === 'string' ? connect : connect.map((u, i) => roster.user(ctx, u, ['setup', 'connect', i])),
+  };
+}
+
+function readGroups(ctx: LoadContext, roster: Roster, groups: NonNullable<SetupInput['groups']>): GroupSpec[] {
+  const seen = new Set<string>();
+  return groups.map((g, i): GroupSpec => {
+    const at = ['setup', 'groups', i];
+    if (!NAME_PATTERN.test(g.id)) ctx.fail([...at, 'id'], `"${g.id}" is not a valid group id (1-64 of A-Z a-z 0-9 _ . -)`);
+    if (seen.has(g.id)) ctx.fail([...at, 'id'], `group "${g.id}" is declared twice (ids are unique across all group types)`);
+    seen.add(g.id);
+    const type = resolveName(ctx, CONV_TYPES, g.type, [...at, 'type']) as ConvType;
+    if (!GROUP_CONV_TYPES.includes(type)) ctx.fail([...at, 'type'], `"${g.type}" is not a group type (group, chatroom, channel, mgroup, custom)`);
+    if (g.policy !== undefined && type !== ConvType.CUSTOM_CONVERSATION) ctx.fail([...at, 'policy'], 'policy: applies to custom groups only');
+    const owner = roster.user(ctx, g.owner, [...at, 'owner']);
+    const list = (key: 'admins' | 'muted') => (g[key] ?? []).map((u, j) => roster.user(ctx, u, [...at, key, j]));
+    const admins = list('admins');
+    const muted = list('muted');
+    if (admins.includes(owner)) ctx.fail([...at, 'admins'], `${owner} owns the group; the owner is not listed as an admin`);
+    const declared = g.members === 'all' ? roster.names() : (g.members ?? []).map((u, j) => roster.user(ctx, u, [...at, 'members', j]));
+    // Admins and muted users are members too: listing them once is enough.
+    const members = [...new Set([...declared, ...admins, ...muted])].filter((u) => u !== owner);
+    return { id: g.id, type, name: g.name ?? g.id, owner, members, admins, muted, ...(g.policy === undefined ? {} : { policy: g.policy }) };
+  });
+}
+
+// ---- thresholds ----------------------------------------------------------------------------------
+
+const THRESHOLD = /^\s*(\S+?)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+
+function readThreshold(ctx: LoadContext, text: string, path: Path): Threshold {
+  const m = THRESHOLD.exec(text);
+  if (!m) ctx.fail(path, `"${text}" is not a threshold: write METRIC OP NUMBER, e.g. delivery_ms.p99 < 250`);
+  const [, metric = '', op = '', value = ''] = m;
+  if (!(THRESHOLD_METRICS as readonly string[]).includes(metric)) {
+    ctx.fail(path, `unknown metric "${metric}"${suggestion(metric, THRESHOLD_METRICS) || ` (valid: ${THRESHOLD_METRICS.join(', ')})`}`);
+  }
+  return { source: ctx.source(path), metric: metric as Threshold['metric'], op: op as Threshold['op'], value: Number(value) };
+}

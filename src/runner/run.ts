@@ -1,0 +1,257 @@
+import { groupConvId, pairConvId, systemConvId } from '../protocol/ids.js';
+import { ConvType } from '../protocol/codes.js';
+import { createServer, type ImServer } from '../server/create-server.js';
+import { Actors, RunAborted, type Device } from './actors.js';
+import { checkInvariants, countLost, countDuplicates } from './invariants/index.js';
+import { deliverySamples, summarize } from './latency.js';
+import { Membership } from './membership.js';
+import { setUp } from './setup.js';
+import { IdMap } from './steps/ids.js';
+import { runSteps } from './steps/index.js';
+import { ScenarioFailure, type RunState } from './steps/context.js';
+import { Scope, TemplateEngine, TemplateError, type TemplateHost } from './template.js';
+import type { RunRecord, Scenario, ScenarioResult, Source, StepFailure, StepKind, Threshold, ThresholdResult } from './types.js';
+
+export interface StepEvent {
+  file: string;
+  /** Order in which steps started in this scenario (0-based; loop bodies count once per pass). */
+  index: number;
+  kind: StepKind;
+  source: Source;
+  status: 'start' | 'pass' | 'fail';
+}
+
+export interface RunOptions {
+  /** Target an existing server (http base URL); default: a fresh in-process server on :memory: per scenario. */
+  server?: string;
+  /** Admin token for /system/send steps against --server. */
+  adminToken?: string;
+  defaultTimeoutMs: number;
+  seed: number;
+  /** Prefix for every user and group id when `server` is set, so reruns never collide, e.g. "r7k2x". */
+  runId: string;
+  onStep?: (event: StepEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** How long the end of a run waits for frames still in flight (no new frame for this long: done). */
+const DRAIN_QUIET_MS = 250;
+const DRAIN_MAX_ROUNDS = 20;
+
+const GROUP_TYPES: Record<string, ConvType> = {
+  group: ConvType.GROUP,
+  chatroom: ConvType.CHATROOM,
+  channel: ConvType.CHANNEL,
+  mgroup: ConvType.MILLION_GROUP,
+  custom: ConvType.CUSTOM_CONVERSATION,
+};
+
+/**
+ * Runs one scenario: server (embedded unless `options.server`), setup, steps until the first
+ * failure, then the end-of-run checks (strict inbox, invariants, thresholds) and the report.
+ * Never throws for a scenario failure: `passed` is false and `failure`/`error` say why.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const started = Date.now();
+  let server: ImServer | undefined;
+  let baseUrl: string;
+  let adminToken: string | undefined;
+  try {
+    if (options.server === undefined) {
+      server = await createServer({
+        port: 0,
+        host: '127.0.0.1',
+        db: ':memory:',
+        logLevel: 'silent',
+        rateLimit: { burst: 100_000, perSecond: 100_000 },
+      });
+      baseUrl = server.httpUrl;
+      adminToken = server.adminToken;
+    } else {
+      baseUrl = options.server;
+      adminToken = options.adminToken;
+    }
+  } catch (e) {
+    return errorResult(scenario, started, `the server did not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const state = newRunState(scenario, options, baseUrl, adminToken);
+  try {
+    return await execute(state, options, started);
+  } finally {
+    await state.actors.closeAll();
+    await server?.close();
+  }
+}
+
+function newRunState(scenario: Scenario, options: RunOptions, baseUrl: string, adminToken: string | undefined): RunState {
+  const t0 = Date.now();
+  const clock = () => Date.now() - t0;
+  const ids = new IdMap(options.server === undefined ? undefined : options.runId);
+  const actors = new Actors(baseUrl, t0, clock);
+  const templates = new TemplateEngine(templateHost(scenario, options, actors, ids));
+  return {
+    scenario,
+    baseUrl,
+    adminToken,
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    actors,
+    ids,
+    membership: new Membership(),
+    templates,
+    sends: [],
+    clock,
+    stepsRun: 0,
+    errors: 0,
+    emit: (event) => options.onStep?.(event),
+    runSteps,
+  };
+}
+
+async function execute(state: RunState, options: RunOptions, started: number): Promise<ScenarioResult> {
+  const { scenario, actors } = state;
+  let failure: StepFailure | undefined;
+  let error: string | undefined;
+  const signal = options.signal ?? new AbortController().signal;
+  try {
+    if (signal.aborted) throw new RunAborted();
+    await setUp(scenario, { actors, ids: state.ids, membership: state.membership, timeoutMs: scenario.timeoutMs ?? options.defaultTimeoutMs });
+    await runSteps(scenario.steps, { run: state, scope: new Scope(), barriers: undefined, signal });
+  } catch (e) {
+    if (e instanceof ScenarioFailure) failure = e.failure;
+    else if (e instanceof RunAborted) error = 'the run was aborted';
+    else error = e instanceof Error ? e.message : String(e);
+  }
+  const record = await drain(state);
+  const violations = checkInvariants(record);
+  const lost = countLost(record);
+  const duplicates = countDuplicates(record);
+  const delivery = summarize(deliverySamples(record.sends, record.devices));
+  const unconsumed = scenario.strictInbox && !failure && !error ? leftovers(actors.devices()) : [];
+  const metrics: Record<Threshold['metric'], number> = {
+    'delivery_ms.p50': delivery.p50,
+    'delivery_ms.p95': delivery.p95,
+    'delivery_ms.p99': delivery.p99,
+    'delivery_ms.max': delivery.max,
+    lost,
+    duplicates,
+    errors: state.errors,
+    violations: violations.length,
+  };
+  const thresholds = scenario.thresholds.map((t) => evaluate(t, metrics[t.metric]));
+  const result: ScenarioResult = {
+    file: scenario.file,
+    name: scenario.name,
+    passed: !failure && !error && unconsumed.length === 0 && violations.length === 0 && thresholds.every((t) => t.passed),
+    durationMs: Date.now() - started,
+    violations,
+    unconsumed,
+    delivery,
+    lost,
+    duplicates,
+    thresholds,
+    transcripts: actors.devices().map((d) => ({ actor: d.label, frames: d.log(), sent: d.sent })),
+    stepsRun: state.stepsRun,
+  };
+  if (failure) result.failure = failure;
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+/**
+ * The record the invariants read. Pushes for the last sends may still be in flight: while some
+ * acked message has not reached a device that should have it, wait for the next frame (at most
+ * DRAIN_QUIET_MS of silence, DRAIN_MAX_ROUNDS times) — a condition, not a fixed sleep.
+ */
+async function drain(state: RunState): Promise<RunRecord> {
+  const build = (): RunRecord => ({ devices: state.actors.devices().map((d) => d.record()), sends: state.sends, membership: state.membership });
+  let record = build();
+  for (let round = 0; round < DRAIN_MAX_ROUNDS && countLost(record) > 0; round++) {
+    if (!(await nextArrival(state.actors.devices(), DRAIN_QUIET_MS))) break;
+    record = build();
+  }
+  return record;
+}
+
+/** True when any device receives an unsolicited frame within `ms`. */
+async function nextArrival(devices: readonly Device[], ms: number): Promise<boolean> {
+  const controller = new AbortController();
+  const waits = devices.map((d) => {
+    const before = d.inbox.frames.length;
+    return d.inbox.until(() => (d.inbox.frames.length > before ? true : undefined), ms, controller.signal).catch(() => undefined);
+  });
+  const first = await Promise.race(waits);
+  controller.abort();
+  return first === true;
+}
+
+function leftovers(devices: readonly Device[]): ScenarioResult['unconsumed'] {
+  return devices.filter((d) => d.inbox.frames.length > 0).map((d) => ({ actor: d.label, frames: [...d.inbox.frames] }));
+}
+
+function evaluate(threshold: Threshold, actual: number): ThresholdResult {
+  const { op, value } = threshold;
+  const passed =
+    op === '<' ? actual < value : op === '<=' ? actual <= value : op === '==' ? actual === value : op === '>=' ? actual >= value : actual > value;
+  return { threshold, actual, passed };
+}
+
+function templateHost(scenario: Scenario, options: RunOptions, actors: Actors, ids: IdMap): TemplateHost {
+  const knownUser = (name: string) => actors.users.get(name)?.id;
+  return {
+    runId: options.runId,
+    seed: options.seed,
+    file: scenario.file,
+    actor(ref) {
+      let device: Device;
+      try {
+        device = actors.device(ref);
+      } catch {
+        return undefined;
+      }
+      return {
+        id: device.user.id,
+        name: device.user.name,
+        device: device.id,
+        pts: device.lastPts,
+        get last() {
+          const last = device.last();
+          if (!last) throw new TemplateError(`${ref}.last: ${device.label} has received no frame yet`);
+          return last.frame;
+        },
+      };
+    },
+    convId(type, names) {
+      const [a = '', b = ''] = names;
+      if (type === 'single' || type === 'stranger') {
+        const x = knownUser(a);
+        const y = knownUser(b);
+        return x === undefined || y === undefined ? undefined : pairConvId(type === 'single' ? ConvType.SINGLE : ConvType.STRANGER_CHAT, x, y);
+      }
+      if (type === 'system') {
+        const x = knownUser(a);
+        return x === undefined ? undefined : systemConvId(x);
+      }
+      const groupType = GROUP_TYPES[type];
+      return groupType === undefined || !ids.isGroup(a) ? undefined : groupConvId(groupType, ids.id(a));
+    },
+    groupId: (name) => (ids.isGroup(name) ? ids.id(name) : undefined),
+  };
+}
+
+function errorResult(scenario: Scenario, started: number, error: string): ScenarioResult {
+  return {
+    file: scenario.file,
+    name: scenario.name,
+    passed: false,
+    durationMs: Date.now() - started,
+    violations: [],
+    unconsumed: [],
+    delivery: { count: 0, p50: 0, p95: 0, p99: 0, max: 0 },
+    lost: 0,
+    duplicates: 0,
+    thresholds: [],
+    transcripts: [],
+    stepsRun: 0,
+    error,
+  };
+}

@@ -1,0 +1,166 @@
+import { summarizeFrame } from '../../client/frame-format.js';
+import type { Device } from '../actors.js';
+import { frameMatcher, matches } from '../match.js';
+import type { LoggedFrame, Matcher } from '../types.js';
+import { actorFailure, actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
+
+/**
+ * Expectations read the device inbox (frames no request answered), which keeps every frame
+ * until one is consumed, across reconnects. Frames that match nothing are left where they are.
+ */
+
+function target(actor: string, ctx: StepContext): Device {
+  return ctx.run.actors.device(actorRef(actor, ctx));
+}
+
+/** The matcher to test frames with, and the expectation as written (after templates) to show. */
+function matcherOf(raw: Matcher, ctx: StepContext): { matcher: Matcher; shown: string } {
+  const resolved = resolve(raw, ctx);
+  return { matcher: frameMatcher(ctx.run.ids.deep(resolved)), shown: compact(resolved) };
+}
+
+function matchersOf(raws: readonly Matcher[], ctx: StepContext): { matchers: Matcher[]; shown: string } {
+  const resolved = raws.map((raw) => resolve(raw, ctx));
+  return { matchers: resolved.map((r) => frameMatcher(ctx.run.ids.deep(r))), shown: compact(resolved) };
+}
+
+const save = (ctx: StepContext, name: string | undefined, value: unknown) => {
+  if (name !== undefined) ctx.run.templates.saved.set(name, value);
+};
+
+/** The first inbox frame matching; it is consumed. */
+export const expect: Handler<'expect'> = async (step, ctx) => {
+  const device = target(step.actor, ctx);
+  const { matcher, shown } = matcherOf(step.match, ctx);
+  const timeoutMs = timeoutOf(step, ctx.run);
+  const { inbox } = device;
+  const found = await inbox.until(
+    () => {
+      const entry = inbox.frames.find((e) => matches(e.frame, matcher));
+      if (entry) inbox.remove([entry]);
+      return entry;
+    },
+    timeoutMs,
+    ctx.signal,
+  );
+  if (!found) throw actorFailure(device, `${device.label} got no matching frame within ${timeoutMs} ms`, shown, matcher);
+  save(ctx, step.save, found.frame);
+};
+
+/** Kuhn's augmenting paths: each matcher gets a distinct frame; returns frame index per matcher (-1: none). */
+function assign(candidates: readonly number[][]): number[] {
+  const owner = new Map<number, number>();
+  const tryAssign = (m: number, seen: Set<number>): boolean => {
+    for (const f of candidates[m] ?? []) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      const current = owner.get(f);
+      if (current === undefined || tryAssign(current, seen)) {
+        owner.set(f, m);
+        return true;
+      }
+    }
+    return false;
+  };
+  candidates.forEach((_, m) => tryAssign(m, new Set()));
+  const result = candidates.map(() => -1);
+  for (const [f, m] of owner) result[m] = f;
+  return result;
+}
+
+/** Every matcher consumes its own frame, in any order; nothing is consumed unless all are found. */
+export const expectAll: Handler<'expect_all'> = async (step, ctx) => {
+  const device = target(step.actor, ctx);
+  const { matchers, shown } = matchersOf(step.matches, ctx);
+  const timeoutMs = timeoutOf(step, ctx.run);
+  const { inbox } = device;
+  let best: number[] = matchers.map(() => -1);
+  const found = await inbox.until(
+    () => {
+      const frames = inbox.frames;
+      const candidates = matchers.map((m) => frames.flatMap((e, i) => (matches(e.frame, m) ? [i] : [])));
+      best = assign(candidates);
+      if (best.some((f) => f < 0)) return undefined;
+      const picked = best.map((f) => frames[f] as LoggedFrame);
+      inbox.remove(picked);
+      return picked;
+    },
+    timeoutMs,
+    ctx.signal,
+  );
+  if (!found) {
+    const missing = best.findIndex((f) => f < 0);
+    const count = best.filter((f) => f >= 0).length;
+    throw actorFailure(
+      device,
+      `${device.label}: ${count} of ${matchers.length} matchers found a frame within ${timeoutMs} ms; nothing matched matches[${missing}]`,
+      shown,
+      matchers[missing],
+    );
+  }
+  save(ctx, step.save, found.map((e) => e.frame));
+};
+
+/**
+ * The matchers find frames in order. A frame matching none of the remaining matchers is skipped
+ * (and stays in the inbox); one matching a later matcher before the current one is found fails
+ * the step at once: the order is wrong.
+ */
+export const expectSeq: Handler<'expect_seq'> = async (step, ctx) => {
+  const device = target(step.actor, ctx);
+  const { matchers, shown } = matchersOf(step.matches, ctx);
+  const timeoutMs = timeoutOf(step, ctx.run);
+  const { inbox } = device;
+  let reached = 0;
+  const found = await inbox.until(
+    () => {
+      const picked: LoggedFrame[] = [];
+      for (const entry of inbox.frames) {
+        if (picked.length === matchers.length) break;
+        if (matches(entry.frame, matchers[picked.length])) {
+          picked.push(entry);
+          continue;
+        }
+        const later = matchers.findIndex((m, j) => j > picked.length && matches(entry.frame, m));
+        if (later >= 0) {
+          throw actorFailure(
+            device,
+            `${device.label}: out of order: ${summarizeFrame(entry.frame)} matches matches[${later}] but arrived before a frame matching matches[${picked.length}]`,
+            shown,
+            matchers[picked.length],
+          );
+        }
+      }
+      reached = picked.length;
+      if (picked.length < matchers.length) return undefined;
+      inbox.remove(picked);
+      return picked;
+    },
+    timeoutMs,
+    ctx.signal,
+  );
+  if (!found) {
+    throw actorFailure(
+      device,
+      `${device.label}: ${reached} of ${matchers.length} matchers found in order within ${timeoutMs} ms; nothing matched matches[${reached}]`,
+      shown,
+      matchers[reached],
+    );
+  }
+  save(ctx, step.save, found.map((e) => e.frame));
+};
+
+/** Nothing matching is in the inbox now or arrives within `forMs` (this step waits the window). */
+export const expectNone: Handler<'expect_none'> = async (step, ctx) => {
+  const device = target(step.actor, ctx);
+  const { matcher, shown } = matcherOf(step.match, ctx);
+  const { inbox } = device;
+  const hit = await inbox.until(() => inbox.frames.find((e) => matches(e.frame, matcher)), step.forMs, ctx.signal);
+  if (!hit) return;
+  const failure = actorFailure(
+    device,
+    `${device.label} got a frame it should not have (at ${hit.at} ms): ${summarizeFrame(hit.frame)}`,
+    `no frame matching ${shown} for ${step.forMs} ms`,
+  );
+  throw new StepFailed(failure.reason, { ...failure.detail, closest: { frame: hit.frame, diff: '(it matches)' } });
+};
