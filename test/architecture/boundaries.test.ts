@@ -32,7 +32,21 @@ const RULES: Record<string, string[]> = {
   'server/deliver': ['server/gateway', 'server/filter', 'server/store', 'server/sync'],
   'server/gateway': ['server/filter', 'server/store', 'server/sync/memory-bus', 'server/sync/sync-stage'],
   client: ['server', 'cli'],
+  // The runner starts an embedded server through the composition root only.
+  runner: ['server/gateway', 'server/filter', 'server/store', 'server/sync', 'server/deliver'],
 };
+
+/** Packages a folder must not import statically (STYLE.md: services import neither commander nor ink). */
+const PACKAGE_RULES: Record<string, string[]> = {
+  'cli/services': ['commander', 'ink', 'react'],
+  protocol: ['ws', 'better-sqlite3', 'ink', 'react', 'commander'],
+  'server': ['ink', 'react', 'commander'],
+};
+
+function packageImports(file: string): string[] {
+  const src = readFileSync(file, 'utf8');
+  return [...src.matchAll(/^import\s+(?!type\s)[^;]*?\s+from\s+'([^'.][^']*)';/gms)].map((m) => m[1] ?? '');
+}
 
 describe('module boundaries (src/server/*/FLOW.md)', () => {
   for (const [area, forbidden] of Object.entries(RULES)) {
@@ -46,8 +60,20 @@ describe('module boundaries (src/server/*/FLOW.md)', () => {
     });
   }
 
+  for (const [area, forbidden] of Object.entries(PACKAGE_RULES)) {
+    it(`${area} does not import the packages ${forbidden.join(', ')}`, () => {
+      const offending = files(join(root, area)).flatMap((f) =>
+        packageImports(f)
+          .filter((pkg) => forbidden.includes(pkg))
+          .map((pkg) => `${relative(root, f)} -> ${pkg}`),
+      );
+      expect(offending).toEqual([]);
+    });
+  }
+
   it('sees the imports it checks (guards against a regex that matches nothing)', () => {
     const imports = valueImports(join(root, 'server/create-server.ts'));
     expect(imports).toContain('server/store/sqlite/sqlite-store.js');
+    expect(packageImports(join(root, 'cli/main.ts'))).toContain('commander');
   });
 });
