@@ -263,7 +263,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       this.emit('error', new ImClientError('protocol', `${this.#name}: the server sent a frame that is not one: ${shown}`));
       return;
     }
-    if (this.#options.recordFrames !== false) this.#all.push({ frame, at: Date.now() });
+    // Fractional and monotonic (epoch-based), so events in one millisecond still order correctly.
+    if (this.#options.recordFrames !== false) this.#all.push({ frame, at: performance.timeOrigin + performance.now() });
     this.#trackPts(frame);
     if (this.#pending.settle(frame)) return;
     this.#inbox.offer(frame);

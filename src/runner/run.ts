@@ -84,8 +84,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 }
 
 function newRunState(scenario: Scenario, options: RunOptions, baseUrl: string, adminToken: string | undefined): RunState {
-  const t0 = Date.now();
-  const clock = () => Date.now() - t0;
+  // The same clock as ImClient's frame log: fractional ms, so a send and a reconnect in one
+  // millisecond keep their order for the invariants.
+  const now = () => performance.timeOrigin + performance.now();
+  const t0 = now();
+  const clock = () => now() - t0;
   const ids = new IdMap(options.server === undefined ? undefined : options.runId);
   const actors = new Actors(baseUrl, t0, clock);
   const templates = new TemplateEngine(templateHost(scenario, options, actors, ids));

@@ -71,7 +71,7 @@ export async function setUp(scenario: Scenario, deps: SetupDeps): Promise<void> 
     const groupId = ids.addGroup(group.id);
     const owner = actors.user(group.owner).id;
     const members = group.members.map((m) => actors.user(m).id).filter((m) => m !== owner);
-    const request = { groupId, type: group.type, name: group.name, members, ...(group.policy ? { policy: group.policy } : {}) };
+    const request = { groupId, type: group.type, name: group.name, ...(members.length > 0 ? { members } : {}), ...(group.policy ? { policy: group.policy } : {}) };
     const { convId } = await step(`create group ${group.id}`, () => http(group.owner).groupCreate(request));
     membership.created(groupId, convId, [owner, ...members], actors.clock());
     for (const admin of group.admins) {

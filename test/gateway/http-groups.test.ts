@@ -40,6 +40,12 @@ describe('POST /group/create', () => {
     expect(res.data.convId).toBe(`${prefix}:g-type-${type}`);
   });
 
+  it('treats an empty members list like none: the owner alone', async () => {
+    const res = await create('own', { groupId: 'g-alone', type: 7, name: 'Alone', members: [], policy: 'open' });
+    expect(res.code).toBe(0);
+    expect(await members('g-alone')).toEqual(['own:owner']);
+  });
+
   it('generates a groupId when none is given', async () => {
     const res = await create('own', { type: 3, name: 'Lobby' });
     expect(res.code).toBe(0);

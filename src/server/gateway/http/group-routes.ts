@@ -4,7 +4,7 @@ import { ConvType } from '../../../protocol/codes.js';
 import { groupConvId } from '../../../protocol/ids.js';
 import { err } from '../../errors.js';
 import type { MessageStore } from '../../store/message-store.js';
-import { groupRef, idField, idList, parseInput } from './body.js';
+import { MAX_MEMBERS_PER_CALL, groupRef, idField, parseInput } from './body.js';
 import { get, post, type Endpoint } from './endpoint.js';
 import { requireGroup, requireMember, requireUsers } from './guards.js';
 
@@ -15,7 +15,8 @@ const createBody = z.object({
     'must be one of 2, 3, 4, 5, 7',
   ),
   name: z.string().min(1).max(128),
-  members: idList.optional(),
+  // `members` is optional (§2), so an empty list means the same as none.
+  members: z.array(idField).max(MAX_MEMBERS_PER_CALL).optional(),
   policy: z.enum(['members', 'open', 'owner']).optional(),
 });
 
