@@ -32,6 +32,11 @@ export class DeviceInbox {
     for (const listener of [...this.#listeners]) listener();
   }
 
+  /** Re-runs pending `until` checks without a new frame (a connection closed, say). */
+  notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+
   remove(entries: readonly LoggedFrame[]): void {
     const gone = new Set(entries);
     const kept = this.frames.filter((e) => !gone.has(e));
@@ -80,6 +85,8 @@ export class DeviceInbox {
 interface Connection {
   client: ImClient;
   session: DeviceSession;
+  /** The WebSocket close code, once closed. */
+  closeCode?: number;
 }
 
 export interface UserHandle {
@@ -98,6 +105,8 @@ export class Device {
   /** Frames this device sent (SEND and other requests), for transcripts. */
   readonly sent: LoggedFrame[] = [];
   readonly #connections: Connection[] = [];
+  /** Which connection each inbox entry arrived on. */
+  readonly #origin = new WeakMap<LoggedFrame, Connection>();
   readonly #t0: number;
   readonly #clock: Clock;
   #lastPts = 0;
@@ -147,9 +156,13 @@ export class Device {
     return this.log().slice(-n);
   }
 
-  /** Opens a new connection carrying lastPts; the previous one, if still open, is closed first. */
-  async connect(baseUrl: string, timeoutMs: number): Promise<ImClient> {
-    if (this.client) await this.disconnect('clean');
+  /**
+   * Opens a new connection carrying lastPts. The previous one, if still open, is closed first,
+   * unless `closePrevious` is false: then both are open until the server KICKs the older one,
+   * whose frames (the KICK included) stay in this device's inbox and log.
+   */
+  async connect(baseUrl: string, timeoutMs: number, closePrevious = true): Promise<ImClient> {
+    if (closePrevious && this.client) await this.disconnect('clean');
     const token = this.user.token;
     if (token === undefined) throw new Error(`${this.label} has no token (not logged in)`);
     const session: DeviceSession = { openedAt: this.#clock() };
@@ -165,22 +178,38 @@ export class Device {
     });
     const connection: Connection = { client, session };
     this.#connections.push(connection);
-    client.on('frame', (frame) => this.#onFrame(client, frame));
-    client.on('close', () => {
+    client.on('frame', (frame) => this.#onFrame(connection, frame));
+    client.on('close', (info: { code: number }) => {
       session.closedAt ??= this.#clock();
+      connection.closeCode = info.code;
       this.#lastPts = Math.max(this.#lastPts, client.lastPts);
+      this.inbox.notify();
     });
     client.on('error', () => undefined);
     return client;
   }
 
-  /** clean: close frame and wait for the server's; abrupt: the socket is destroyed. */
+  /**
+   * The close code of the connection `entry` (an inbox frame) arrived on: undefined while that
+   * connection is open, or when the entry is not this device's.
+   */
+  closeCodeOf(entry: LoggedFrame): number | undefined {
+    return this.#origin.get(entry)?.closeCode;
+  }
+
+  /**
+   * clean: close frame and wait for the server's; abrupt: the socket is destroyed. Every open
+   * connection of the device goes (there are two only after `connect` with closePrevious false).
+   */
   async disconnect(mode: 'clean' | 'abrupt'): Promise<void> {
-    const current = this.#connections.at(-1);
-    if (!current || current.session.closedAt !== undefined) return;
-    await (mode === 'clean' ? current.client.close() : current.client.terminate());
-    current.session.closedAt ??= this.#clock();
-    this.#lastPts = Math.max(this.#lastPts, current.client.lastPts);
+    const open = this.#connections.filter((c) => c.session.closedAt === undefined);
+    await Promise.all(
+      open.map(async (c) => {
+        await (mode === 'clean' ? c.client.close() : c.client.terminate());
+        c.session.closedAt ??= this.#clock();
+        this.#lastPts = Math.max(this.#lastPts, c.client.lastPts);
+      }),
+    );
   }
 
   logSent(frame: unknown): void {
@@ -192,10 +221,12 @@ export class Device {
     return { user: this.user.id, device: this.id, frames: this.log(), sessions: this.#connections.map((c) => ({ ...c.session })) };
   }
 
-  #onFrame(client: ImClient, frame: ServerFrame): void {
+  #onFrame(connection: Connection, frame: ServerFrame): void {
     // The device inbox is the one expectations read; the client's own would only grow.
-    client.take((f) => f === frame);
-    this.inbox.offer({ at: this.#clock(), frame });
+    connection.client.take((f) => f === frame);
+    const entry: LoggedFrame = { at: this.#clock(), frame };
+    this.#origin.set(entry, connection);
+    this.inbox.offer(entry);
   }
 }
 

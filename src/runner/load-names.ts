@@ -1,5 +1,5 @@
 import { suggestion, type LoadContext, type Path } from './load-context.js';
-import { CMD_NAMES, CONV_TYPE_NAMES, ERROR_NAMES, MATCH_OPERATORS, MSG_TYPE_NAMES } from './surface.js';
+import { CLOSE_CODE_NAMES, CMD_NAMES, CONV_TYPE_NAMES, ERROR_NAMES, MATCH_OPERATORS, MSG_TYPE_NAMES } from './surface.js';
 
 /**
  * Names the protocol gives numbers to (convType, msgType, cmd, error codes), durations, and the
@@ -15,6 +15,7 @@ export const CONV_TYPES: NameTable = { what: 'conversation type', names: CONV_TY
 export const MSG_TYPES: NameTable = { what: 'message type', names: MSG_TYPE_NAMES };
 export const CMDS: NameTable = { what: 'command', names: CMD_NAMES };
 export const ERRORS: NameTable = { what: 'error', names: ERROR_NAMES };
+export const CLOSE_CODES: NameTable = { what: 'close code', names: CLOSE_CODE_NAMES };
 
 export const isTemplate = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
 

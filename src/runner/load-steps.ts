@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ConvType, MsgType } from '../protocol/codes.js';
 import { suggestion, type LoadContext, type Path } from './load-context.js';
-import { CONV_TYPES, durationMs, ERRORS, isTemplate, MSG_TYPES, normalizeFrameMatcher, normalizeMatcher, resolveName } from './load-names.js';
+import { CLOSE_CODES, CONV_TYPES, durationMs, ERRORS, isTemplate, MSG_TYPES, normalizeFrameMatcher, normalizeMatcher, resolveName } from './load-names.js';
 import type { Roster } from './load-roster.js';
 import { SAVABLE_KINDS, STEP_KINDS, stepObject, TIMED_KINDS, validation, type StepBodies, type SurfaceStepKind } from './surface.js';
 import type { Step, StepKind } from './types.js';
@@ -177,7 +177,10 @@ const parallel: Convert<'parallel'> = (b, at, scope) => {
 };
 
 const CONVERTERS: { [K in StepKind]: Convert<K> } = {
-  connect: (b, at, scope) => ({ actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? false }),
+  connect: (b, at, scope) => {
+    const closePrevious = option<boolean>(b, 'close_previous');
+    return { actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? false, ...(closePrevious === undefined ? {} : { closePrevious }) };
+  },
   disconnect: (b, at, scope) => ({ actors: actorList(b, at, scope), mode: option<'clean' | 'abrupt'>(b, 'mode') ?? 'clean' }),
   reconnect: (b, at, scope) => ({ actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? true }),
   send,
@@ -210,6 +213,7 @@ const CONVERTERS: { [K in StepKind]: Convert<K> } = {
   expect: (b, at, scope) => ({
     actor: scope.roster.actor(scope.ctx, b.user, [...at, 'user']),
     match: normalizeFrameMatcher(scope.ctx, b.frame, [...at, 'frame']),
+    ...(b.close_code === undefined ? {} : { closeCode: resolveName(scope.ctx, CLOSE_CODES, b.close_code, [...at, 'close_code']) }),
   }),
   expect_all: (b, at, scope) => ({
     actor: scope.roster.actor(scope.ctx, b.user, [...at, 'user']),

@@ -6,7 +6,7 @@ import { CONV_TYPES, durationMs, resolveName } from './load-names.js';
 import { Roster } from './load-roster.js';
 import { convertSteps } from './load-steps.js';
 import { generatedUsersSchema, NAME_PATTERN, namedUsersSchema, RESERVED_USER_NAMES, THRESHOLD_METRICS, validation } from './surface.js';
-import type { GeneratedUsers, GroupSpec, Scenario, Setup, Threshold, UserSpec } from './types.js';
+import type { GeneratedUsers, GroupSpec, Scenario, ServerSettings, Setup, Source, Threshold, UserSpec } from './types.js';
 
 export { ScenarioLoadError };
 
@@ -51,11 +51,35 @@ export function parseScenario(text: string, file: string): Scenario {
     ...(top.description === undefined ? {} : { description: top.description }),
     ...(top.timeout === undefined ? {} : { timeoutMs: durationMs(top.timeout) }),
     strictInbox: top.strict_inbox ?? false,
+    ...(top.strict_inbox === undefined ? {} : { strictInboxSource: keySource(ctx, 'strict_inbox') }),
+    ...(top.server === undefined ? {} : { server: readServer(ctx, top.server) }),
     users,
     ...(generated === undefined ? {} : { generated }),
     setup: readSetup(ctx, roster, top.setup ?? {}),
     steps: convertSteps(top.steps, ['steps'], { ctx, roster, inParallel: false }),
     thresholds: (top.thresholds ?? []).map((t, i) => readThreshold(ctx, t, ['thresholds', i])),
+  };
+}
+
+/** A top-level key as written: its line and `key: value` text. */
+function keySource(ctx: LoadContext, key: string): Source {
+  const value = ctx.source([key]);
+  const text = value.text.includes('\n') ? `${key}:\n${value.text.replace(/^/gm, '  ')}` : `${key}: ${value.text}`;
+  return { file: ctx.file, line: ctx.keyLine([], key) ?? value.line, text };
+}
+
+type ServerInput = NonNullable<ReturnType<typeof validation.file.parse>['server']>;
+
+function readServer(ctx: LoadContext, s: ServerInput): ServerSettings {
+  const rate = s.rate_limit;
+  const rateLimit = rate === undefined ? undefined : { ...(rate.burst === undefined ? {} : { burst: rate.burst }), ...(rate.per_second === undefined ? {} : { perSecond: rate.per_second }) };
+  const idle = s.idle_timeout === undefined ? undefined : durationMs(s.idle_timeout);
+  if (idle !== undefined && idle < 1) ctx.fail(['server', 'idle_timeout'], 'must be at least 1ms');
+  return {
+    source: keySource(ctx, 'server'),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(idle === undefined ? {} : { idleTimeoutMs: idle }),
+    ...(s.max_content_bytes === undefined ? {} : { maxContentBytes: s.max_content_bytes }),
   };
 }
 

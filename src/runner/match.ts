@@ -1,4 +1,4 @@
-import { CmdType, ConvType, ErrorCode, MsgType } from '../protocol/codes.js';
+import { CmdType, ConvType, ErrorCode, MsgType, cmdName, errorName, msgTypeName } from '../protocol/codes.js';
 import type { Matcher } from './types.js';
 
 /**
@@ -101,6 +101,73 @@ export function normalizeMatcher(matcher: Matcher, top = false): Matcher {
 
 /** Normalizes a matcher written against a whole frame (top-level `cmd:` allowed). */
 export const frameMatcher = (matcher: Matcher): Matcher => normalizeMatcher(matcher, true);
+
+// ---- codes → names, for failure output --------------------------------------------------------
+
+const CONV_NAMES = new Map<number, string>();
+for (const [name, code] of Object.entries(CONV_ALIASES)) if (!CONV_NAMES.has(code)) CONV_NAMES.set(code, name.toLowerCase());
+
+/** A code in a named position as its scenario name: 20 → PUSH, 1 → single / text, 1001 → NOT_FRIENDS. */
+function nameOf(key: 'cmd' | 'convType' | 'msgType' | 'code', code: number): string | number {
+  switch (key) {
+    case 'cmd':
+      return cmdNames.has(code) ? cmdName(code) : code;
+    case 'convType':
+      return CONV_NAMES.get(code) ?? code;
+    case 'msgType':
+      return msgNames.has(code) ? msgTypeName(code).toLowerCase() : code;
+    case 'code':
+      return code === 0 ? 'OK' : errorNames.has(code) ? errorName(code) : code;
+  }
+}
+
+const cmdNames = new Set<number>(Object.values(CmdType));
+const msgNames = new Set<number>(Object.values(MsgType));
+const errorNames = new Set<number>(Object.values(ErrorCode));
+
+/** The position of a key whose numbers have names, as the loader resolves them (load-names.ts). */
+function namedKey(key: string, parentKey: string | undefined): 'cmd' | 'convType' | 'msgType' | 'code' | undefined {
+  if (key === 'cmd') return parentKey === 'header' ? 'cmd' : undefined;
+  if (key === 'code') return parentKey === 'content' ? 'code' : undefined;
+  return key === 'convType' || key === 'msgType' ? key : undefined;
+}
+
+function nameValue(key: 'cmd' | 'convType' | 'msgType' | 'code', value: unknown): unknown {
+  if (typeof value === 'number') return nameOf(key, value);
+  if (isOperatorNode(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([op, v]) => [op, op === '$in' && Array.isArray(v) ? v.map((x) => nameValue(key, x)) : op === '$ne' ? nameValue(key, v) : v]),
+    );
+  }
+  return value;
+}
+
+function named(value: unknown, parentKey: string | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => named(v, undefined));
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => {
+      if (key === '$contains') return [key, named(v, undefined)];
+      if (key.startsWith('$')) return [key, v];
+      const table = namedKey(key, parentKey);
+      return [key, table === undefined ? named(v, key) : nameValue(table, v)];
+    }),
+  );
+}
+
+/**
+ * A normalized matcher as a person wrote it, for the `expected` of a failure: numbers in named
+ * positions become names again (`header.cmd` 20 → `PUSH`, `convType` 1 → `single`, `msgType`,
+ * `content.code` → `NOT_FRIENDS`), and a `header` holding only `cmd` is the `cmd:` shorthand again.
+ * `frame`: the matcher is against a whole frame (a reply content or HTTP data otherwise).
+ */
+export function displayMatcher(matcher: Matcher, frame = false): Matcher {
+  const shown = named(matcher, undefined);
+  if (!frame || !isPlainObject(shown) || !isPlainObject(shown.header)) return shown;
+  const { header, ...rest } = shown;
+  if (Object.keys(header).length !== 1 || !('cmd' in header) || 'cmd' in rest) return shown;
+  return { cmd: header.cmd, ...rest };
+}
 
 // ---- comparison ------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import { groupConvId, pairConvId, systemConvId } from '../protocol/ids.js';
 import { ConvType } from '../protocol/codes.js';
 import { createServer, type ImServer } from '../server/create-server.js';
+import type { ServerOptions } from '../server/config.js';
 import { Actors, RunAborted, type Device } from './actors.js';
 import { checkInvariants, countLost, countDuplicates } from './invariants/index.js';
 import { deliverySamples, summarize } from './latency.js';
@@ -56,15 +57,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let server: ImServer | undefined;
   let baseUrl: string;
   let adminToken: string | undefined;
+  if (options.server !== undefined && scenario.server !== undefined) {
+    const { file, line } = scenario.server.source;
+    return errorResult(
+      scenario,
+      started,
+      `${file}:${line}: server: configures the embedded server, but this run targets --server ${options.server}, whose settings a scenario cannot change; run this file without --server`,
+    );
+  }
   try {
     if (options.server === undefined) {
-      server = await createServer({
-        port: 0,
-        host: '127.0.0.1',
-        db: ':memory:',
-        logLevel: 'silent',
-        rateLimit: { burst: 100_000, perSecond: 100_000 },
-      });
+      server = await createServer(embeddedServerOptions(scenario));
       baseUrl = server.httpUrl;
       adminToken = server.adminToken;
     } else {
@@ -81,6 +84,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await state.actors.closeAll();
     await server?.close();
   }
+}
+
+/** Limits high enough never to matter, unless the file's `server:` says otherwise. */
+const EMBEDDED_RATE_LIMIT = { burst: 100_000, perSecond: 100_000 };
+
+export function embeddedServerOptions(scenario: Scenario): ServerOptions {
+  const settings = scenario.server;
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    db: ':memory:',
+    logLevel: 'silent',
+    rateLimit: { ...EMBEDDED_RATE_LIMIT, ...settings?.rateLimit },
+    ...(settings?.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
+    ...(settings?.maxContentBytes === undefined ? {} : { maxContentBytes: settings.maxContentBytes }),
+  };
 }
 
 function newRunState(scenario: Scenario, options: RunOptions, baseUrl: string, adminToken: string | undefined): RunState {
@@ -157,6 +176,7 @@ async function execute(state: RunState, options: RunOptions, started: number): P
   };
   if (failure) result.failure = failure;
   if (error !== undefined) result.error = error;
+  if (unconsumed.length > 0) result.strictInboxSource = scenario.strictInboxSource ?? { file: scenario.file, line: 1, text: 'strict_inbox: true' };
   return result;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CmdType, ConvType, ErrorCode, MsgType } from '../protocol/codes.js';
+import { CloseCode, CmdType, ConvType, ErrorCode, MsgType } from '../protocol/codes.js';
 
 /**
  * The YAML surface of a scenario file (docs/scenarios.md) as zod schemas: what a QA engineer may
@@ -43,6 +43,8 @@ const lowerKeys = <T extends Record<string, number>>(table: T): Record<string, T
 export const MSG_TYPE_NAMES: Readonly<Record<string, MsgType>> = lowerKeys(MsgType);
 export const CMD_NAMES: Readonly<Record<string, CmdType>> = lowerKeys(CmdType);
 export const ERROR_NAMES: Readonly<Record<string, number>> = { ok: 0, ...lowerKeys(ErrorCode) };
+/** WebSocket close codes the server uses (PROTOCOL.md §4): `kicked` → 4001, … */
+export const CLOSE_CODE_NAMES: Readonly<Record<string, number>> = lowerKeys(CloseCode);
 
 /** PROTOCOL.md §2, under /openapi/v1. */
 export const HTTP_GET_PATHS = ['/user/profile', '/friend/list', '/group/info', '/group/members', '/conversation/list'] as const;
@@ -100,6 +102,7 @@ const groupType = named(['group', 'chatroom', 'channel', 'mgroup', 'custom'], 'G
 const msgType = named(Object.keys(MSG_TYPE_NAMES), 'Message type: text, image, file, audio, video, location, custom, typing, system (or its number).');
 const cmd = named(Object.keys(CmdType), 'Command: PUSH, SEND_ACK, READ_NOTIFY, … (case-insensitive, or its number).');
 const errorCode = named(Object.keys(ErrorCode), 'Error name from PROTOCOL.md §5 (NOT_FRIENDS, …) or its number.');
+const closeCode = named(Object.keys(CloseCode), 'WebSocket close code: KICKED (4001), IDLE (4000), TOKEN_EXPIRED (4003), GOING_AWAY (1001), … or its number.');
 const seqValue = z.union([z.number().int().nonnegative(), z.string()]).meta({ description: 'A number or a template such as "{{m1.seq}}".' });
 const object = z.record(z.string(), z.unknown());
 
@@ -127,7 +130,17 @@ const expectError = errorCode.describe('Expect this error instead of success.');
 /** The body of each step kind, given the schema nested steps use (see `scenarioSurface`). */
 function stepBodies(step: z.ZodType) {
   return {
-    connect: z.union([actors, z.strictObject({ user: actors, sync: z.boolean().optional().describe('SYNC from the last pts after connecting (default false).') })]),
+    connect: z.union([
+      actors,
+      z.strictObject({
+        user: actors,
+        sync: z.boolean().optional().describe('SYNC from the last pts after connecting (default false).'),
+        close_previous: z
+          .boolean()
+          .optional()
+          .describe('false: leave a still-open connection of the device open, so the server KICKs it when the new one opens (default true: close it first).'),
+      }),
+    ]),
     disconnect: z.union([actors, z.strictObject({ user: actors, mode: z.enum(['clean', 'abrupt']).optional().describe('clean (default) or abrupt.') })]),
     reconnect: z.union([actors, z.strictObject({ user: actors, sync: z.boolean().optional().describe('SYNC from the last pts seen (default true).') })]),
     send: z.strictObject({
@@ -171,7 +184,11 @@ function stepBodies(step: z.ZodType) {
       expect: contentMatcher.optional(),
       expect_error: errorCode.optional().describe('Expected envelope code (default 0, OK).'),
     }),
-    expect: z.strictObject({ user: actor, frame: frameMatcher }),
+    expect: z.strictObject({
+      user: actor,
+      frame: frameMatcher,
+      close_code: closeCode.optional().describe("The frame's connection must then be closed by the server with this code (KICKED after a KICK)."),
+    }),
     expect_all: z.strictObject({ user: actor, frames: z.array(frameMatcher).min(1) }),
     expect_seq: z.strictObject({ user: actor, frames: z.array(frameMatcher).min(1) }),
     expect_none: z.strictObject({ user: actor, frame: frameMatcher.optional().describe('Default: any frame.'), for: duration }),
@@ -249,6 +266,20 @@ const setupSchema = z.strictObject({
   connect: z.union([z.enum(['all', 'none']), z.array(userName)]).optional().describe('Who is connected before the first step (default all).'),
 });
 
+const serverSchema = z
+  .strictObject({
+    rate_limit: z
+      .strictObject({
+        burst: z.number().int().positive().optional().describe('SENDs that pass at once, per user.'),
+        per_second: z.number().positive().optional().describe('Refill rate in SENDs per second (0.001: practically none).'),
+      })
+      .optional()
+      .describe('Per-user SEND rate limit (default: too high to matter).'),
+    idle_timeout: duration.optional().describe('A silent connection is closed with 4000 after this long (default 60s).'),
+    max_content_bytes: z.number().int().positive().max(1_048_576).optional().describe('Larger content is refused with CONTENT_TOO_LARGE (default 65536).'),
+  })
+  .meta({ description: 'Settings of the embedded server; a run against --server fails a file that has them.' });
+
 /** The top level, given the schemas for `users` and for one step (see below). */
 function fileSchema(users: z.ZodType, step: z.ZodType) {
   return z.strictObject({
@@ -256,6 +287,7 @@ function fileSchema(users: z.ZodType, step: z.ZodType) {
     description: z.string().optional(),
     timeout: duration.optional().describe('Default step timeout for this file.'),
     strict_inbox: z.boolean().optional().describe('Fail when any device has unconsumed frames at the end (default false).'),
+    server: serverSchema.optional(),
     users,
     setup: setupSchema.optional(),
     steps: z.array(step).min(1),

@@ -87,6 +87,12 @@ export interface ConnectStep extends StepBase {
   actors: string[];
   /** SYNC from the device's last pts right after connecting (default false). */
   sync?: boolean;
+  /**
+   * false: a device that is still connected keeps its connection open while the new one opens,
+   * so the server sees two connections for one user@device and KICKs the older (PROTOCOL.md §3).
+   * Default true: the runner closes the old connection cleanly first.
+   */
+  closePrevious?: boolean;
 }
 
 export interface DisconnectStep extends StepBase {
@@ -178,6 +184,11 @@ export interface ExpectStep extends StepBase {
   kind: 'expect';
   actor: string;
   match: Matcher;
+  /**
+   * The connection the frame arrived on must then be closed by the server with this WebSocket
+   * close code (e.g. 4001 after a KICK); the step waits for the close within its timeout.
+   */
+  closeCode?: number;
 }
 
 /** Every matcher finds its own frame, in any order. */
@@ -258,6 +269,21 @@ export interface Threshold {
   value: number;
 }
 
+/**
+ * Settings of the embedded server (`server:`), for scenarios that need limits other than the
+ * runner's: a run against `--server` cannot apply them and fails the file instead.
+ */
+export interface ServerSettings {
+  /** Where `server:` was written. */
+  source: Source;
+  /** Per-user SEND token bucket; unset fields keep the runner's (very high) defaults. */
+  rateLimit?: { burst?: number; perSecond?: number };
+  /** A connection silent this long is closed with 4000. */
+  idleTimeoutMs?: number;
+  /** `content` over this many UTF-8 bytes of JSON is refused with CONTENT_TOO_LARGE. */
+  maxContentBytes?: number;
+}
+
 export interface Scenario {
   file: string;
   name: string;
@@ -265,6 +291,10 @@ export interface Scenario {
   /** Default step timeout for this file (the CLI's --timeout otherwise). */
   timeoutMs?: number;
   strictInbox: boolean;
+  /** Where `strict_inbox:` was written (undefined when the file does not say). */
+  strictInboxSource?: Source;
+  /** Embedded-server settings (`server:`). */
+  server?: ServerSettings;
   users: UserSpec[];
   generated?: GeneratedUsers;
   setup: Setup;
@@ -333,6 +363,8 @@ export interface ScenarioResult {
   violations: Violation[];
   /** Frames left unconsumed when strict_inbox is on. */
   unconsumed: { actor: string; frames: LoggedFrame[] }[];
+  /** Where strict_inbox was switched on (the `strict_inbox:` key, or line 1), when `unconsumed` is not empty. */
+  strictInboxSource?: Source;
   delivery: LatencySummary;
   lost: number;
   duplicates: number;

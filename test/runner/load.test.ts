@@ -233,7 +233,7 @@ describe('an invalid scenario file fails with one line naming file:line', () => 
     ['two-kinds.yaml', 3, 'steps[0]: one step per list item: found send and expect (start the second with its own "- ")'],
     ['save-on-ping.yaml', 4, 'steps[0]: save: does not apply to ping (only to send, read, sync, history, http, expect, expect_all, expect_seq)'],
     ['timeout-inside-body.yaml', 6, 'steps[0].expect: put timeout: at the step level, next to expect:, not inside it'],
-    ['nested-error.yaml', 7, 'steps[0].repeat.steps[1].expect: unknown key "within" (expected one of: user, frame)'],
+    ['nested-error.yaml', 7, 'steps[0].repeat.steps[1].expect: unknown key "within" (expected one of: user, frame, close_code)'],
     ['missing-key.yaml', 3, 'steps[0].expect: missing "frame"'],
     ['wrong-type.yaml', 3, 'steps[0].ping: expected string or a list, got number 3'],
     ['http-path.yaml', 3, 'steps[0].http.post: unknown value "/group/add-member" (did you mean "/group/add-members"?)'],
@@ -290,7 +290,7 @@ describe('the JSON Schema for editors', () => {
   it('offers every step kind and the top-level keys', () => {
     const schema = JSON.parse(renderScenarioSchema()) as { properties: Record<string, unknown>; definitions: { Step: { anyOf: { required: string[] }[] } } };
 
-    expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'timeout', 'strict_inbox', 'users', 'setup', 'steps', 'thresholds']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'timeout', 'strict_inbox', 'server', 'users', 'setup', 'steps', 'thresholds']);
     expect(schema.definitions.Step.anyOf.map((s) => s.required[0])).toContain('expect_none');
     expect(schema.definitions.Step.anyOf).toHaveLength(17);
   });

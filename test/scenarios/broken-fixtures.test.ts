@@ -129,14 +129,20 @@ describe('test/fixtures/broken through `im scenario run --reporter json`', () =>
     expect(get('send-wrong-error').expected).toMatch(/BLOCKED/);
     expect(get('http-wrong-code').reason).toMatch(/2005 FORBIDDEN/);
     expect(get('unknown-template').reason).toMatch(/m2/);
+    // A template error names the step's actor and shows the step as the expectation.
+    expect(get('unknown-template').actor).toBe('bob@default');
+    expect(get('unknown-template').expected).toBe(get('unknown-template').source.text);
+    expect(get('unknown-template').expected).toContain('{{m2.msgId}}');
     expect(get('read-wrong-unread').reason).toMatch(/unread: expected 0, got 1/);
     expect(get('read-wrong-unread').closest?.frame).toMatchObject({ header: { cmd: 41 }, content: { unread: 1 } });
   });
 
-  it('strict_inbox: the frame left unread is reported, with its actor', () => {
+  it('strict_inbox: the frame left unread is reported, with its actor, at the strict_inbox: line', async () => {
+    const line = await markedLine('strict-inbox-unconsumed');
     const r = byName.get(path('strict-inbox-unconsumed'))!;
     expect(r.failure).toBeUndefined();
-    expect(r.headline).toMatch(/strict_inbox/);
+    expect(r.headline).toBe(`${path('strict-inbox-unconsumed')}:${line}: strict_inbox: 1 frame(s) left unread (bob@default 1)`);
+    expect(r.strictInboxSource).toEqual({ file: path('strict-inbox-unconsumed'), line, text: expect.stringContaining('strict_inbox: true') });
     expect(r.unconsumed).toHaveLength(1);
     expect(r.unconsumed[0]?.actor).toBe('bob@default');
     expect(r.unconsumed[0]?.frames.map((f) => f.frame)).toEqual([expect.objectContaining({ content: { text: 'forgotten' } })]);
@@ -164,7 +170,9 @@ describe('test/fixtures/broken through the default (pretty) reporter', () => {
     expect(out).toContain(`step  ${path('expect-timeout')}:${line} (bob@default)`);
     expect(out).toContain(`│ expect: { user: bob, frame: { cmd: PUSH, content: { text: goodbye } } }   ${MARKER}`);
     expect(out).toMatch(/why\s+bob@default got no matching frame within 300 ms/);
-    expect(out).toMatch(/expected\n\s+\{"header":\{"cmd":20\},"content":\{"text":"goodbye"\}\}/);
+    // The expectation reads as written (cmd: PUSH), not as the normalised matcher (header.cmd 20).
+    expect(out).toMatch(/expected\n\s+\{"cmd":"PUSH","content":\{"text":"goodbye"\}\}\n/);
+    expect(out).not.toContain('"header":{"cmd":20}');
     expect(out).toContain('closest frame bob@default received: PUSH single:alice:bob seq 1 pts 1 "hello"');
     expect(out).toContain('content.text: expected "goodbye", got "hello"');
     expect(out).toMatch(/last frame of bob@default\n\s+\+\d+\.\d{3}s PUSH single:alice:bob seq 1 pts 1 "hello"/);
@@ -177,6 +185,7 @@ describe('test/fixtures/broken through the default (pretty) reporter', () => {
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`✗ lost > 0\\s+\\(actual 0\\)\\s+${path('threshold-fails')}:${line}`));
     expect(run.stdout).toMatch(/✓ duplicates == 0/);
+    expect(run.stdout).toContain(`strict_inbox  ${path('strict-inbox-unconsumed')}:${await markedLine('strict-inbox-unconsumed')}  1 frame(s) left unread (bob@default 1)`);
     expect(run.stdout).toMatch(/unread bob@default: 1 frame\(s\) left with strict_inbox\n\s+\+\d+\.\d{3}s PUSH single:alice:bob seq 2 pts 2 "forgotten"/);
     expect(run.stdout).toMatch(/0 passed, 2 failed/);
   });

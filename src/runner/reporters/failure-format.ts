@@ -65,12 +65,24 @@ export function failureHeadline(result: ScenarioResult): string {
   const broken = result.thresholds.filter((r) => !r.passed);
   if (result.violations.length > 0) return `${result.violations.length} invariant violation(s): ${result.violations[0]?.message ?? ''}`;
   if (broken.length > 0) return `threshold ${thresholdText(broken[0]!)} not met`;
-  if (result.unconsumed.length > 0) return 'strict_inbox: frames left unread';
+  if (result.unconsumed.length > 0) return `${strictInboxWhere(result)}: strict_inbox: ${unreadSummary(result)}`;
   return 'failed';
 }
 
 function where(failure: StepFailure): string {
   return `${failure.source.file}:${failure.source.line}`;
+}
+
+/** `file:line` of the `strict_inbox:` key (line 1 when the result does not say). */
+function strictInboxWhere(result: ScenarioResult): string {
+  const source = result.strictInboxSource;
+  return source === undefined ? `${result.file}:1` : `${source.file}:${source.line}`;
+}
+
+/** `2 frame(s) left unread (bob@phone 1, carol@default 1)`. */
+function unreadSummary(result: ScenarioResult): string {
+  const total = result.unconsumed.reduce((n, u) => n + u.frames.length, 0);
+  return `${total} frame(s) left unread (${result.unconsumed.map((u) => `${u.actor} ${u.frames.length}`).join(', ')})`;
 }
 
 function thresholdText(r: ThresholdResult): string {
@@ -99,7 +111,7 @@ function stepLines(failure: StepFailure, t: Theme): string[] {
     const who = failure.actor ?? 'the actor';
     lines.push(`${t.heading('closest frame')} ${who} received: ${frameLine(failure.closest.frame)}`);
     if (failure.closest.diff !== '') lines.push(...diffLines(failure.closest.diff, t).map((l) => `${INDENT}${l}`));
-  } else if (failure.actor !== undefined) {
+  } else if (failure.actor !== undefined && failure.recent?.length === 0) {
     lines.push(`${t.heading('closest frame')} none: ${failure.actor} received no frame`);
   }
   if (failure.recent && failure.recent.length > 0) {
@@ -138,6 +150,7 @@ export function failureBlock(result: ScenarioResult, t: Theme): string[] {
     body.push(`${t.heading(`violations (${result.violations.length})`)}`);
     body.push(...result.violations.map((v) => `${INDENT}${t.fail(violationLine(v))}`));
   }
+  if (result.unconsumed.length > 0) body.push(`${t.heading('strict_inbox')}  ${t.location(strictInboxWhere(result))}  ${t.fail(unreadSummary(result))}`);
   for (const { actor, frames } of result.unconsumed) {
     body.push(`${t.heading('unread')} ${actor}: ${frames.length} frame(s) left with strict_inbox`);
     body.push(...recentLines(frames, t).map((l) => `${INDENT}${l}`));

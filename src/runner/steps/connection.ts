@@ -14,9 +14,9 @@ function devices(refs: readonly string[], ctx: StepContext): Device[] {
   return [...new Set(found)];
 }
 
-async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: number): Promise<void> {
+async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: number, closePrevious = true): Promise<void> {
   try {
-    const client = await device.connect(ctx.run.baseUrl, timeoutMs);
+    const client = await device.connect(ctx.run.baseUrl, timeoutMs, closePrevious);
     if (sync) {
       device.logSent({ header: { cmd: CmdType.SYNC }, content: { sincePts: client.lastPts } });
       await client.syncAll(client.lastPts);
@@ -31,7 +31,7 @@ async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: 
 
 export const connect: Handler<'connect'> = async (step, ctx) => {
   const timeoutMs = timeoutOf(step, ctx.run);
-  await Promise.all(devices(step.actors, ctx).map((d) => open(d, step.sync ?? false, ctx, timeoutMs)));
+  await Promise.all(devices(step.actors, ctx).map((d) => open(d, step.sync ?? false, ctx, timeoutMs, step.closePrevious ?? true)));
 };
 
 export const reconnect: Handler<'reconnect'> = async (step, ctx) => {

@@ -84,14 +84,28 @@ export function actorFailure(device: Device, reason: string, expected: string, m
   return new StepFailed(reason, { expected, actor: device.label, recent: log.slice(-RECENT_FRAMES), ...(closest ? { closest } : {}) });
 }
 
-/** Any error a handler threw → the step's StepFailure. */
-export function toFailure(error: unknown, step: Step): StepFailure {
-  const base = { source: step.source };
+/**
+ * Any error a handler threw → the step's StepFailure. Without a more precise expectation the
+ * step's own text is what it expected; without an actor named by the handler, the step's actor
+ * is (`actorOf` turns a reference into its label, templates resolved, when it can).
+ */
+export function toFailure(error: unknown, step: Step, actorOf: (ref: string) => string = (ref) => ref): StepFailure {
+  const ref = actorOfStep(step);
+  const actor = ref === undefined ? undefined : actorOf(ref);
+  const base = { source: step.source, expected: step.source.text, ...(actor === undefined ? {} : { actor }) };
   if (error instanceof StepFailed) {
-    return { ...base, expected: error.detail.expected ?? `${step.kind} succeeds`, reason: error.reason, ...withoutExpected(error.detail) };
+    return { ...base, ...(error.detail.expected === undefined ? {} : { expected: error.detail.expected }), reason: error.reason, ...withoutExpected(error.detail) };
   }
   const reason = error instanceof Error ? firstLine(error.message) : String(error);
-  return { ...base, expected: `${step.kind} succeeds`, reason };
+  return { ...base, reason };
+}
+
+/** The one actor a step acts for, as written: `actor`, a single entry of `actors`, or `as` of an HTTP call. */
+function actorOfStep(step: Step): string | undefined {
+  if ('actor' in step) return step.actor;
+  if ('actors' in step) return step.actors.length === 1 ? step.actors[0] : undefined;
+  if (step.kind === 'http') return step.as === 'admin' || step.as === 'anonymous' ? undefined : step.as;
+  return undefined;
 }
 
 function withoutExpected(detail: StepFailed['detail']): Omit<StepFailure, 'source' | 'reason' | 'expected'> {

@@ -1,6 +1,7 @@
 import { summarizeFrame } from '../../client/frame-format.js';
+import { CloseCode } from '../../protocol/codes.js';
 import type { Device } from '../actors.js';
-import { frameMatcher, matches } from '../match.js';
+import { displayMatcher, frameMatcher, matches } from '../match.js';
 import type { LoggedFrame, Matcher } from '../types.js';
 import { actorFailure, actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
 
@@ -16,36 +17,53 @@ function target(actor: string, ctx: StepContext): Device {
 /** The matcher to test frames with, and the expectation as written (after templates) to show. */
 function matcherOf(raw: Matcher, ctx: StepContext): { matcher: Matcher; shown: string } {
   const resolved = resolve(raw, ctx);
-  return { matcher: frameMatcher(ctx.run.ids.deep(resolved)), shown: compact(resolved) };
+  return { matcher: frameMatcher(ctx.run.ids.deep(resolved)), shown: compact(displayMatcher(resolved, true)) };
 }
 
 function matchersOf(raws: readonly Matcher[], ctx: StepContext): { matchers: Matcher[]; shown: string } {
   const resolved = raws.map((raw) => resolve(raw, ctx));
-  return { matchers: resolved.map((r) => frameMatcher(ctx.run.ids.deep(r))), shown: compact(resolved) };
+  return { matchers: resolved.map((r) => frameMatcher(ctx.run.ids.deep(r))), shown: compact(resolved.map((r) => displayMatcher(r, true))) };
 }
 
 const save = (ctx: StepContext, name: string | undefined, value: unknown) => {
   if (name !== undefined) ctx.run.templates.saved.set(name, value);
 };
 
-/** The first inbox frame matching; it is consumed. */
+/** The first inbox frame matching; it is consumed. With `closeCode`, its connection must close so. */
 export const expect: Handler<'expect'> = async (step, ctx) => {
   const device = target(step.actor, ctx);
   const { matcher, shown } = matcherOf(step.match, ctx);
   const timeoutMs = timeoutOf(step, ctx.run);
   const { inbox } = device;
+  const wanted = step.closeCode;
+  /** A frame that matched while its connection was not (yet) closed with `wanted`. */
+  let unclosed: LoggedFrame | undefined;
   const found = await inbox.until(
     () => {
-      const entry = inbox.frames.find((e) => matches(e.frame, matcher));
+      const candidates = inbox.frames.filter((e) => matches(e.frame, matcher));
+      const entry = wanted === undefined ? candidates[0] : candidates.find((e) => device.closeCodeOf(e) === wanted);
+      if (wanted !== undefined && !entry) unclosed = candidates[0];
       if (entry) inbox.remove([entry]);
       return entry;
     },
     timeoutMs,
     ctx.signal,
   );
-  if (!found) throw actorFailure(device, `${device.label} got no matching frame within ${timeoutMs} ms`, shown, matcher);
+  if (!found) {
+    const expected = wanted === undefined ? shown : `${shown}, then the connection closed with ${closeText(wanted)}`;
+    if (unclosed) {
+      const code = device.closeCodeOf(unclosed);
+      const state = code === undefined ? 'is still open' : `closed with ${closeText(code)}`;
+      const reason = `${device.label} got ${summarizeFrame(unclosed.frame)}, but its connection ${state} after ${timeoutMs} ms (expected ${closeText(wanted ?? 0)})`;
+      throw actorFailure(device, reason, expected, matcher);
+    }
+    throw actorFailure(device, `${device.label} got no matching frame within ${timeoutMs} ms`, expected, matcher);
+  }
   save(ctx, step.save, found.frame);
 };
+
+const CLOSE_NAMES = new Map<number, string>(Object.entries(CloseCode).map(([name, code]) => [code, name]));
+const closeText = (code: number): string => `${code}${CLOSE_NAMES.has(code) ? ` (${CLOSE_NAMES.get(code)})` : ''}`;
 
 /** Kuhn's augmenting paths: each matcher gets a distinct frame; returns frame index per matcher (-1: none). */
 function assign(candidates: readonly number[][]): number[] {

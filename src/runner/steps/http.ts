@@ -4,7 +4,7 @@ import type { Stamp } from '../../protocol/frames.js';
 import { SYSTEM_USER } from '../../protocol/ids.js';
 import { parseActor } from '../actors.js';
 import { diff, diffLine } from '../diff.js';
-import { compare, normalizeMatcher } from '../match.js';
+import { compare, displayMatcher, normalizeMatcher } from '../match.js';
 import type { HttpStep } from '../types.js';
 import { compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
 
@@ -86,7 +86,7 @@ export const http: Handler<'http'> = async (step: HttpStep, ctx) => {
   const body = mapBody(path, resolve(step.body, ctx), ctx);
   const query = ctx.run.ids.deep(resolve(step.query, ctx)) as Record<string, string> | undefined;
   const matcher = step.expect === undefined ? undefined : normalizeMatcher(ctx.run.ids.deep(resolve(step.expect, ctx)));
-  const expected = `${step.method} ${path} → ${codeText(step.expectCode)}${matcher === undefined ? '' : ` with data ${compact(matcher)}`}`;
+  const expected = `${step.method} ${path} → ${codeText(step.expectCode)}${matcher === undefined ? '' : ` with data ${compact(displayMatcher(matcher))}`}`;
   const fail = (reason: string) => new StepFailed(reason, { expected, ...(as === 'admin' || as === 'anonymous' ? {} : { actor: as }) });
   const client = ctx.run.actors.http(tokenFor(as, ctx), timeoutOf(step, ctx.run));
   let code = 0;

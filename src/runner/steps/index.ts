@@ -1,7 +1,7 @@
 import { RunAborted } from '../actors.js';
 import type { Step, StepKind } from '../types.js';
 import { connect, disconnect, ping, reconnect } from './connection.js';
-import { ScenarioFailure, toFailure, type Handler, type Handlers, type StepContext } from './context.js';
+import { actorRef, ScenarioFailure, toFailure, type Handler, type Handlers, type StepContext } from './context.js';
 import { expect, expectAll, expectNone, expectSeq } from './expect.js';
 import { barrier, parallel, pause, repeat } from './flow.js';
 import { http } from './http.js';
@@ -29,6 +29,16 @@ export const HANDLERS: Handlers = {
   pause,
 };
 
+/** `bob` → `bob@default` for a one-device step, templates resolved; the reference as written when that fails. */
+function actorLabel(ref: string, oneDevice: boolean, ctx: StepContext): string {
+  try {
+    const resolved = actorRef(ref, ctx);
+    return oneDevice ? ctx.run.actors.device(resolved).label : resolved;
+  } catch {
+    return ref;
+  }
+}
+
 /**
  * Runs steps in order. A failing step throws ScenarioFailure (its StepFailure); an enclosing
  * composite step reports `fail` too and passes the same failure up. RunAborted (another branch
@@ -47,7 +57,7 @@ async function runStep(step: Step, ctx: StepContext): Promise<void> {
     await (HANDLERS[step.kind] as Handler<StepKind>)(step as never, ctx);
   } catch (e) {
     if (e instanceof RunAborted) throw e;
-    const failure = e instanceof ScenarioFailure ? e : new ScenarioFailure(toFailure(e, step));
+    const failure = e instanceof ScenarioFailure ? e : new ScenarioFailure(toFailure(e, step, (ref) => actorLabel(ref, 'actor' in step, ctx)));
     if (!(e instanceof ScenarioFailure)) run.errors++;
     run.emit({ ...event, status: 'fail' });
     throw failure;

@@ -4,7 +4,7 @@ import { CmdType, errorName } from '../../protocol/codes.js';
 import type { Content, PushFrame, ServerFrame } from '../../protocol/frames.js';
 import type { Device } from '../actors.js';
 import { diff, diffLine } from '../diff.js';
-import { compare, normalizeMatcher } from '../match.js';
+import { compare, displayMatcher, normalizeMatcher } from '../match.js';
 import type { Matcher, Step } from '../types.js';
 import { actorRef, compact, numberOf, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
 
@@ -37,7 +37,7 @@ async function exchange(
 ): Promise<void> {
   const { device, client } = ctx.run.actors.client(actorRef(actor, ctx));
   const matcher = step.expect === undefined ? undefined : normalizeMatcher(ctx.run.ids.deep(resolve(step.expect, ctx)));
-  const expected = step.expectError !== undefined ? codeText(step.expectError) : matcher !== undefined ? `${describe} ${compact(matcher)}` : describe;
+  const expected = step.expectError !== undefined ? codeText(step.expectError) : matcher !== undefined ? `${describe} ${compact(displayMatcher(matcher))}` : describe;
   const fail = (reason: string) => new StepFailed(reason, { expected, actor: device.label });
   let reply: Reply;
   try {

@@ -1,6 +1,7 @@
 import { isImRequestError } from '../../client/errors.js';
 import { CmdType, ConvType, GROUP_CONV_TYPES, MsgType, errorName, isConvType } from '../../protocol/codes.js';
 import type { SendAckFrame } from '../../protocol/frames.js';
+import { displayMatcher } from '../match.js';
 import type { SendRecord } from '../types.js';
 import { actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
 
@@ -62,7 +63,7 @@ export const send: Handler<'send'> = async (step, ctx) => {
   const { run } = ctx;
   const { device, client } = run.actors.client(actorRef(step.actor, ctx));
   const frame = buildFrame(step, ctx);
-  const expected = step.expectError === undefined ? `SEND_ACK for ${compact(frame.route)} ${compact(frame.content)}` : codeText(step.expectError);
+  const expected = step.expectError === undefined ? `SEND_ACK for ${compact(displayMatcher(frame.route))} ${compact(frame.content)}` : codeText(step.expectError);
   const record = newRecord(frame, device.user.id, device.id, run.clock());
   run.sends.push(record);
   device.logSent(frame);
