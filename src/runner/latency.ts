@@ -40,14 +40,17 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? 0;
 }
 
-/** p50/p95/p99/max (nearest rank); all zero with no samples. */
+/** Reports show ms to 0.1: the clock is finer than anything a network latency means. */
+const tenth = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** p50/p95/p99/max (nearest rank), in ms to 0.1; all zero with no samples. */
 export function summarize(samples: readonly number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
   return {
     count: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? 0,
+    p50: tenth(percentile(sorted, 50)),
+    p95: tenth(percentile(sorted, 95)),
+    p99: tenth(percentile(sorted, 99)),
+    max: tenth(sorted.at(-1) ?? 0),
   };
 }

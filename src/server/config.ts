@@ -41,6 +41,11 @@ export interface ServerConfig {
   maxBatch: number;
   /** A device whose unsent pushes exceed this is closed with 1013 and must reconnect and SYNC. */
   maxBufferedBytes: number;
+  /**
+   * scrypt N for new password hashes (a power of two). Lower it only for throwaway servers (a
+   * scenario run on :memory:): every register and login pays it.
+   */
+  scryptCost: number;
   /** The clock; tests inject one to expire tokens without waiting. */
   now: () => number;
 }
@@ -63,6 +68,7 @@ export const DEFAULTS: Omit<ServerConfig, 'now'> = {
   historyMaxLimit: 500,
   maxBatch: 512,
   maxBufferedBytes: 8 * 1024 * 1024,
+  scryptCost: 16384,
 };
 
 export type ServerOptions = Partial<Omit<ServerConfig, 'rateLimit'>> & { rateLimit?: Partial<RateLimit> };
@@ -112,6 +118,9 @@ export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfi
   }
   positiveInt('max batch', config.maxBatch);
   positiveInt('max buffered bytes', config.maxBufferedBytes);
+  if (!Number.isInteger(Math.log2(config.scryptCost)) || config.scryptCost < 2) {
+    throw new ConfigError(`scrypt cost must be a power of two >= 2, got ${config.scryptCost}`);
+  }
   Object.freeze(config.rateLimit);
   return Object.freeze(config);
 }

@@ -19,15 +19,15 @@ const settingsBody = z.object({ allowStrangers: z.boolean() });
 const badCredentials = () => new ImError(ErrorCode.BAD_CREDENTIALS, 'wrong userId or password');
 
 /** §2 /user/*: register, login, profile, block, unblock, settings. */
-export function userRoutes({ store, tokens }: { store: MessageStore; tokens: TokenSigner }): Endpoint[] {
+export function userRoutes({ store, tokens, config }: { store: MessageStore; tokens: TokenSigner; config: { scryptCost: number } }): Endpoint[] {
   // An unknown user costs the same scrypt as a wrong password, so timing does not tell which.
   let decoy: Promise<string> | undefined;
-  const decoyHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex')));
+  const decoyHash = () => (decoy ??= hashPassword(randomBytes(16).toString('hex'), config.scryptCost));
 
   async function register(input: unknown) {
     const { userId, password, nickname } = parseInput(registerBody, input);
     if (userId === SYSTEM_USER) throw new ImError(ErrorCode.USER_EXISTS, `${SYSTEM_USER} is a reserved userId`);
-    await store.createUser({ userId, passwordHash: await hashPassword(password), nickname: nickname ?? userId });
+    await store.createUser({ userId, passwordHash: await hashPassword(password, config.scryptCost), nickname: nickname ?? userId });
     return { userId };
   }
 
