@@ -314,6 +314,7 @@ export interface LoggedFrame {
 export interface Violation {
   rule:
     | 'seq-unique'
+    | 'msg-seq'
     | 'push-seq-order'
     | 'pts-gap'
     | 'duplicate-delivery'

@@ -289,31 +289,31 @@ class LeakyMembersStore extends ForwardingStore {
 }
 
 /**
- * 6. Sender spoofing, approximated on the bus. The real bug — the server taking `route.from`
- * from the client's frame instead of the authenticated user — cannot be built as a decorator:
- * `decode()` drops `route.from` in the gateway, before any port sees the frame. What the bus can
- * do is what a recipient of that bug would observe: for every message whose content looks forged
- * (any string in it mentions "forg", "spoof", "impersonat" or "fake", or it has a `forgedFrom`
- * key), the PUSH names another user as `route.from` — `content.forgedFrom` when given, else the
- * message's `to` for a one-to-one chat, else the recipient listed first who is not the sender.
+ * 6. Sender spoofing: the server trusts the sender the client claims. The real bug — the server
+ * taking `route.from` from the client's frame instead of the authenticated user — cannot be built
+ * as a decorator: `decode()` drops `route.from` in the gateway, before any port sees the frame.
+ * What does reach the bus is every other field a client controls, passed through untouched:
+ * `options` and `content`. So the stand-in trusts a claimed sender there: a message whose
+ * `options.from` (else `content.from`; `forgedFrom` in either is read too) names a user other than
+ * the authenticated sender is pushed with that user as `route.from`. A scenario that forges
+ * `route.from` and repeats the claim in `options`/`content` (scenarios/spoofing.yaml) therefore
+ * sees what a recipient of the real bug would see.
+ *
+ * Limitations: a SEND that forges `route.from` alone never fires it (the claim is gone before the
+ * bus); only PUSH frames lie — the store keeps the real sender, so HISTORY and SYNC stay right;
+ * and the claim is not checked to be a real user, which the real bug would not check either.
  */
 class SpoofedFromBus extends ForwardingBus {
   constructor(inner: Bus, private readonly hits: Hits) {
     super(inner);
   }
   override publish(event: BusEvent): void {
-    if (event.kind !== 'message' || !looksForged(event.message.content)) return this.inner.publish(event);
+    if (event.kind !== 'message') return this.inner.publish(event);
     const m = event.message;
-    const claimed = (m.content as { forgedFrom?: unknown }).forgedFrom;
-    const other =
-      typeof claimed === 'string'
-        ? claimed
-        : m.convId.startsWith('single:') || m.convId.startsWith('stranger:')
-          ? m.to
-          : (event.recipients.find((r) => r.userId !== m.from)?.userId ?? event.audience.find((u) => u !== m.from));
-    if (other === undefined || other === m.from) return this.inner.publish(event);
+    const claimed = claimedFrom(event.options) ?? claimedFrom(m.content);
+    if (claimed === undefined || claimed === m.from) return this.inner.publish(event);
     this.hits.hit(m.convId);
-    this.inner.publish({ ...event, message: { ...m, from: other } });
+    this.inner.publish({ ...event, message: { ...m, from: claimed } });
   }
 }
 
@@ -450,8 +450,9 @@ export const MUTANTS: readonly Mutant[] = [
     n: 6,
     title: 'trusted route.from',
     port: 'bus',
-    how: 'messages whose content looks forged are pushed with another user as route.from',
-    caveat: 'approximation only: fires on content mentioning forg/spoof/impersonat/fake (or carrying forgedFrom)',
+    how: 'a message whose options.from / content.from claims another sender is pushed with that user as route.from',
+    caveat:
+      'approximation only: fires when the forged route.from is repeated in options/content (a forged route.from alone never reaches the bus); PUSH lies, HISTORY/SYNC stay right',
     notExpressible:
       'the client\'s route.from never reaches a port (decode() drops it in the gateway), so trusting it needs a gateway/pipeline hook',
     wrap: ({ store, bus }, h) => ({ store, bus: new SpoofedFromBus(bus, h) }),
@@ -528,16 +529,14 @@ function commonPrefix(a: string, b: string): number {
   return i;
 }
 
-const FORGED = /forg|spoof|impersonat|fake/i;
-
-function looksForged(content: unknown): boolean {
-  if (typeof content === 'string') return FORGED.test(content);
-  if (Array.isArray(content)) return content.some(looksForged);
-  if (typeof content === 'object' && content !== null) {
-    if ('forgedFrom' in content) return true;
-    return Object.values(content).some(looksForged);
+/** A sender a client claims in a field that survives decode: `from`, else `forgedFrom`, when a non-empty string. */
+function claimedFrom(fields: unknown): string | undefined {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return undefined;
+  for (const key of ['from', 'forgedFrom']) {
+    const v = (fields as Record<string, unknown>)[key];
+    if (typeof v === 'string' && v.length > 0) return v;
   }
-  return false;
+  return undefined;
 }
 
 // ---- running the scenario suite against a server -----------------------------------------------

@@ -29,6 +29,10 @@ const CASES: Case[] = [
   { id: 'group-leak', files: ['scenarios/group.yaml'], rule: 'foreign-conversation' },
   // every 4th result reports pts + 1 → acks/pushes skip a pts and repeat the next one
   { id: 'skipped-pts', files: ['scenarios/history-paging.yaml'], rule: 'pts-gap' },
+  // every 3rd message loses one member's PUSH → lost, though every member SYNCs from 0 afterwards
+  { id: 'lost-push', files: ['scenarios/group-50.yaml'], rule: 'lost' },
+  // the stand-in trusts a claimed sender (options.from) → bob's PUSH names carol, not alice
+  { id: 'trusted-route-from', files: ['scenarios/spoofing.yaml'], step: { text: /route: \{ convType: single, from: alice \}/, reason: /no matching frame/ } },
   // NOT_FRIENDS answered as BLOCKED → the `expect_error: NOT_FRIENDS` step fails
   { id: 'wrong-error-code', files: ['scenarios/single.yaml'], step: { text: /expect_error: NOT_FRIENDS/, reason: /BLOCKED/ } },
 ];

@@ -312,6 +312,65 @@ describe('seq-unique', () => {
   });
 });
 
+describe('msg-seq', () => {
+  it('catches a msgId with two seqs (the ack says 1, a HISTORY page says 2)', () => {
+    const sim = team();
+    const msgId = sim.send('alice@phone', 'group:team');
+    sim.historyOf('bob', 'group:team');
+    const resp = sim.frames('bob').at(-1)!.frame as { content: { messages: PushFrame[] } };
+    resp.content.messages[0]!.stamp.seq = 2;
+    const vs = checkInvariants(sim.record());
+    expect(rules(vs)).toEqual(['msg-seq']);
+    expect(vs[0]).toMatchObject({ user: 'bob', device: 'default', convId: 'group:team' });
+    expect(vs[0]!.message).toBe(`${msgId} of group:team has seq 1 (alice@phone ack) and seq 2 (bob@default HISTORY_RESP at 10 ms)`);
+  });
+
+  it('catches a PUSH and a SYNC page disagreeing with no ack involved, once per pair', () => {
+    const sim = team();
+    sim.send('alice@phone', 'group:team');
+    sim.sync('bob', { since: 0 }).sync('carol', { since: 0 });
+    for (const who of ['bob', 'carol']) {
+      const resp = sim.frames(who).at(-1)!.frame as { content: { messages: PushFrame[] } };
+      resp.content.messages[0]!.stamp.seq = 7;
+    }
+    const vs = checkInvariants(sim.record()).filter((v) => v.rule === 'msg-seq');
+    expect(vs.map((v) => v.user)).toEqual(['bob']);
+    expect(vs[0]!.message).toMatch(/has seq 1 \(alice@phone ack\) and seq 7 \(bob@default SYNC_RESP at \d+ ms\)$/);
+  });
+
+  it('catches a stored message with seq 0', () => {
+    const sim = team();
+    const msgId = sim.send('alice@phone', 'group:team', { seq: 0 });
+    const vs = checkInvariants(sim.record());
+    expect(rules(vs)).toEqual(['msg-seq']);
+    expect(vs[0]!.message).toBe(`${msgId} of group:team has seq 0 (alice@phone ack): a stored message's seq is a whole number ≥ 1`);
+  });
+
+  it('catches a stored message whose ack has no seq', () => {
+    const sim = team();
+    const msgId = sim.send('alice@phone', 'group:team');
+    const record = sim.record();
+    delete record.sends[0]!.ack!.seq;
+    const vs = checkInvariants(record);
+    expect(vs.map((v) => v.message)).toEqual([
+      `${msgId} of group:team is stored but its ack (alice@phone) has no seq`,
+      `${msgId} of group:team has no seq (alice@phone ack) and seq 1 (alice@laptop PUSH)`,
+    ]);
+  });
+
+  it('catches a transient message that carries a seq', () => {
+    const sim = team();
+    const msgId = sim.send('alice@phone', 'group:team', { persist: false });
+    (sim.frames('bob')[0]!.frame as PushFrame).stamp.seq = 1;
+    const record = sim.record();
+    expect(checkInvariants(record).map((v) => `${v.rule} ${v.message}`)).toEqual([
+      `msg-seq ${msgId} of group:team has no seq (alice@phone ack) and seq 1 (bob@default PUSH)`,
+    ]);
+    record.sends[0]!.ack!.seq = 1;
+    expect(checkInvariants(record).map((v) => v.message)).toContain(`${msgId} of group:team is transient but its ack (alice@phone) has seq 1`);
+  });
+});
+
 describe('push-seq-order', () => {
   it('catches pushes out of seq order (read diffusion: no pts rule involved)', () => {
     const sim = team().group('chatroom:lobby', 'alice', 'bob', 'carol');
@@ -499,6 +558,45 @@ describe('lost', () => {
     const vs = checkInvariants(sim.record());
     expect(vs.map((v) => `${v.rule} ${v.user}`)).toEqual(['lost dave']);
     expect(vs[0]!.message).toMatch(/never reached dave@default \(online 0–\d+ ms, back at \d+ ms\)$/);
+  });
+
+  it('catches a lost PUSH on a device that stayed online, even when it later SYNCs or reads HISTORY', () => {
+    const sim = team();
+    const msgId = sim.send('alice@phone', 'group:team', { skipPushTo: ['bob@default', 'carol@default'] });
+    sim.sync('bob', { since: 0 });
+    sim.historyOf('carol', 'group:team');
+    const record = sim.record();
+    const vs = checkInvariants(record);
+    expect(rules(vs)).toEqual(['lost', 'lost']);
+    const bob = vs.find((v) => v.user === 'bob')!;
+    expect(bob).toMatchObject({ device: 'default', convId: 'group:team' });
+    expect(bob.message).toBe(
+      `${msgId} (alice@phone → group:team seq 1, acked at 1 ms) was never pushed to bob@default (online 0 ms–end): it came only by SYNC_RESP at 10 ms`,
+    );
+    expect(vs.find((v) => v.user === 'carol')!.message).toMatch(/was never pushed to carol@default \(online 0 ms–end\): it came only by HISTORY_RESP at \d+ ms$/);
+    expect(countLost(record)).toBe(2);
+  });
+
+  it("requires the PUSH on the sender's other devices: a SEND_ACK there (a retry) is no push", () => {
+    const sim = team();
+    sim.send('alice@phone', 'group:team', { skipPushTo: ['alice@laptop'] });
+    const ack = sim.frames('alice@phone')[0]!;
+    sim.frames('alice@laptop').push({ at: sim.t, frame: ack.frame });
+    const vs = checkInvariants(sim.record());
+    expect(vs.map((v) => `${v.rule} ${v.user}@${v.device}`)).toEqual(['lost alice@laptop']);
+    expect(vs[0]!.message).toMatch(/was never pushed to alice@laptop \(online 0 ms–end\): it came only by SEND_ACK at \d+ ms$/);
+  });
+
+  it('accepts a device that went offline after the send and caught up by SYNC', () => {
+    const sim = team();
+    sim.send('alice@phone', 'group:team', { skipPushTo: ['bob@default', 'alice@laptop'] });
+    sim.disconnect('bob').disconnect('alice@laptop');
+    sim.send('carol', 'group:team');
+    sim.connect('bob').sync('bob').connect('alice@laptop').sync('alice@laptop', { since: 0 });
+    sim.send('carol', 'group:team');
+    const record = sim.record();
+    expect(checkInvariants(record)).toEqual([]);
+    expect(countLost(record)).toBe(0);
   });
 
   it('does not require a device that closed after the ack and never came back', () => {

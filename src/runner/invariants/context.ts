@@ -11,7 +11,7 @@ import type { DeviceRecord, DeviceSession, RunRecord, SendRecord, Violation } fr
 export type Rule = Violation['rule'];
 
 /** The rules in the order their violations are listed. */
-export const RULES: readonly Rule[] = ['seq-unique', 'push-seq-order', 'pts-gap', 'duplicate-delivery', 'lost', 'foreign-conversation'];
+export const RULES: readonly Rule[] = ['seq-unique', 'msg-seq', 'push-seq-order', 'pts-gap', 'duplicate-delivery', 'lost', 'foreign-conversation'];
 
 /** Violations listed per rule per run; the rest are summed up in one "…and N more" violation. */
 export const MAX_VIOLATIONS_PER_RULE = 20;
@@ -48,6 +48,8 @@ export interface DeviceView {
   seen: Seen[];
   /** Every msgId the device saw in any frame. */
   has: Set<string>;
+  /** Every msgId the device got by PUSH (a SEND_ACK or a SYNC/HISTORY page is not a push). */
+  pushed: Set<string>;
   /** The device's SYNC_RESP frames' content, in arrival order. */
   syncs: { at: number; maxPts: number; hasMore: boolean; pagePts: number }[];
 }
@@ -89,6 +91,7 @@ function viewDevice(record: DeviceRecord, sendsByMsgId: Map<string, SendRecord>)
     sessions,
     seen: [],
     has: new Set(),
+    pushed: new Set(),
     syncs: [],
   };
   /** msgId → how the device first got it by PUSH or SEND_ACK. */
@@ -119,6 +122,7 @@ function viewDevice(record: DeviceRecord, sendsByMsgId: Map<string, SendRecord>)
         const via: Via = frame.header.cmd === CmdType.PUSH ? 'PUSH' : 'SEND_ACK';
         const s = add(at, via, (frame as { stamp?: Stamp }).stamp);
         if (!s) break;
+        if (via === 'PUSH') view.pushed.add(s.msgId);
         const first = delivered.get(s.msgId);
         if (via === 'PUSH') {
           const own = sendsByMsgId.get(s.msgId);

@@ -3,6 +3,7 @@ import { indexRecord, Sink, type Index } from './context.js';
 import { checkDuplicateDelivery } from './duplicate-delivery.js';
 import { checkForeignConversation } from './foreign-conversation.js';
 import { checkLost } from './lost.js';
+import { checkMsgSeq } from './msg-seq.js';
 import { checkPtsGap } from './pts-gap.js';
 import { checkPushSeqOrder } from './push-seq-order.js';
 import { checkSeqUnique } from './seq-unique.js';
@@ -14,10 +15,11 @@ import { checkSeqUnique } from './seq-unique.js';
  * | rule | in one line |
  * |---|---|
  * | `seq-unique` | a (convId, seq) names one msgId, across every ack and every frame any device got |
+ * | `msg-seq` | a msgId has one seq (≥ 1; none when transient) across every ack, PUSH, SYNC_RESP and HISTORY_RESP |
  * | `push-seq-order` | per device and conversation, PUSH seq strictly increases (across sessions) |
  * | `pts-gap` | per device, one msgId per pts, PUSH/ACK pts increase per session, and after a SYNC every pts up to its maxPts was seen |
  * | `duplicate-delivery` | no msgId pushed twice to a device (SYNC/HISTORY re-returning is fine), never a device's own send |
- * | `lost` | an acked message reached every recipient device online across the send (by PUSH, or SYNC/HISTORY after a reconnect) |
+ * | `lost` | an acked message reached every recipient device online across the send: by PUSH when it stayed online to the end (a SYNC/HISTORY on the same connection does not count), by PUSH or a later SYNC/HISTORY when it went away and came back |
  * | `foreign-conversation` | no PUSH/READ_NOTIFY of a conversation the user was not in (1 s grace) |
  *
  * Each violation names the user, device and conversation, with the numbers in its one-line
@@ -49,6 +51,7 @@ export function countDuplicates(record: RunRecord): number {
 
 const ALL: readonly ((index: Index, sink: Sink) => void)[] = [
   checkSeqUnique,
+  checkMsgSeq,
   checkPushSeqOrder,
   checkPtsGap,
   checkDuplicateDelivery,
