@@ -1,6 +1,7 @@
 import { CmdType } from '../../protocol/codes.js';
 import type { PushFrame, Stamp } from '../../protocol/frames.js';
 import type { DeviceRecord, DeviceSession, RunRecord, SendRecord, Violation } from '../types.js';
+import { ms } from './format.js';
 
 /**
  * What the rules share: one pass over every device's frame log, flattened into the message
@@ -127,7 +128,7 @@ function viewDevice(record: DeviceRecord, sendsByMsgId: Map<string, SendRecord>)
         if (via === 'PUSH') {
           const own = sendsByMsgId.get(s.msgId);
           if (own && own.user === view.user && own.device === view.device) s.duplicate = 'its own send, pushed back to the sending device';
-          else if (first) s.duplicate = `already got by ${first.via} at ${first.at} ms`;
+          else if (first) s.duplicate = `already got by ${first.via} at ${ms(first.at)} ms`;
         }
         if (!first) delivered.set(s.msgId, { via, at });
         break;

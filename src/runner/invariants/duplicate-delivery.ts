@@ -1,4 +1,5 @@
 import type { Index, Sink } from './context.js';
+import { ms } from './format.js';
 
 /**
  * **duplicate-delivery** — a device gets each message by PUSH at most once, and never its own.
@@ -17,7 +18,7 @@ export function checkDuplicateDelivery(index: Index, sink: Sink): void {
       if (m.duplicate === undefined) continue;
       const why = m.duplicate;
       sink.report('duplicate-delivery', { user: d.user, device: d.device, convId: m.convId }, () =>
-        `PUSH of ${m.msgId} (${m.convId}${m.seq === undefined ? '' : ` seq ${m.seq}`}) to ${d.name} at ${m.at} ms: ${why}`,
+        `PUSH of ${m.msgId} (${m.convId}${m.seq === undefined ? '' : ` seq ${m.seq}`}) to ${d.name} at ${ms(m.at)} ms: ${why}`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import { CmdType } from '../../protocol/codes.js';
 import type { PushFrame, ReadNotifyFrame } from '../../protocol/frames.js';
 import type { Index, Sink } from './context.js';
+import { ms } from './format.js';
 
 /** Membership changes race with pushes in flight: a member up to this long before still counts. */
 export const MEMBERSHIP_GRACE_MS = 1000;
@@ -40,7 +41,7 @@ export function checkForeignConversation(index: Index, sink: Sink): void {
       if (typeof convId !== 'string' || member(d.user, convId, at)) continue;
       const conv = convId;
       sink.report('foreign-conversation', { user: d.user, device: d.device, convId: conv }, () =>
-        `${what} of ${conv} to ${d.name} at ${at} ms: ${d.user} is not a member (nor in the ${MEMBERSHIP_GRACE_MS / 1000} s before)`,
+        `${what} of ${conv} to ${d.name} at ${ms(at)} ms: ${d.user} is not a member (nor in the ${MEMBERSHIP_GRACE_MS / 1000} s before)`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import { READ_DIFFUSION_TYPES } from '../../protocol/codes.js';
 import type { SendRecord } from '../types.js';
 import type { DeviceView, Index, Sink } from './context.js';
+import { ms } from './format.js';
 
 /**
  * **lost** — every acknowledged message reached every recipient device that was there for it,
@@ -45,9 +46,9 @@ export function checkLost(index: Index, sink: Sink): void {
       if (!need.pushOnly && d.has.has(ack.msgId)) continue;
       sink.report('lost', { user: d.user, device: d.device, convId: ack.convId }, () => {
         const what = `${ack.convId}${ack.seq === undefined ? '' : ` seq ${ack.seq}`}${s.persist ? '' : ', transient'}`;
-        const head = `${ack.msgId} (${s.user}@${s.device} → ${what}, acked at ${s.ackAt ?? s.at} ms)`;
+        const head = `${ack.msgId} (${s.user}@${s.device} → ${what}, acked at ${ms(s.ackAt ?? s.at)} ms)`;
         const pulled = d.has.has(ack.msgId) ? d.seen.find((m) => m.msgId === ack.msgId) : undefined;
-        if (pulled) return `${head} was never pushed to ${d.name} (${need.why}): it came only by ${pulled.via} at ${pulled.at} ms`;
+        if (pulled) return `${head} was never pushed to ${d.name} (${need.why}): it came only by ${pulled.via} at ${ms(pulled.at)} ms`;
         return `${head} never reached ${d.name} (${need.why})`;
       });
     }
@@ -64,11 +65,11 @@ function required(d: DeviceView, s: SendRecord): { why: string; pushOnly: boolea
   for (let i = 0; i < sessions.length; i++) {
     const x = sessions[i]!;
     if (x.openedAt > s.at) break;
-    if (x.closedAt === undefined) return { why: `online ${x.openedAt} ms–end`, pushOnly: true };
+    if (x.closedAt === undefined) return { why: `online ${ms(x.openedAt)} ms–end`, pushOnly: true };
     if (!s.persist || x.closedAt <= ackAt) continue;
     const back = sessions[i + 1];
     if (!back || READ_DIFFUSION_TYPES.has(s.convType)) return undefined;
-    return { why: `online ${x.openedAt}–${x.closedAt} ms, back at ${back.openedAt} ms`, pushOnly: false };
+    return { why: `online ${ms(x.openedAt)}–${ms(x.closedAt)} ms, back at ${ms(back.openedAt)} ms`, pushOnly: false };
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import type { Index, Sink } from './context.js';
+import { ms } from './format.js';
 
 /**
  * **msg-seq** — a message has one seq, everywhere it appears, and a stored message's seq is ≥ 1.
@@ -52,6 +53,6 @@ export function checkMsgSeq(index: Index, sink: Sink): void {
     observe(msgId, convId, seq, who, where);
   }
   for (const d of index.devices) {
-    for (const m of d.seen) observe(m.msgId, m.convId, m.seq, `${d.name} ${m.via}${m.via === 'PUSH' || m.via === 'SEND_ACK' ? '' : ` at ${m.at} ms`}`, { user: d.user, device: d.device });
+    for (const m of d.seen) observe(m.msgId, m.convId, m.seq, `${d.name} ${m.via}${m.via === 'PUSH' || m.via === 'SEND_ACK' ? '' : ` at ${ms(m.at)} ms`}`, { user: d.user, device: d.device });
   }
 }

@@ -1,4 +1,5 @@
 import type { DeviceView, Index, Sink } from './context.js';
+import { ms } from './format.js';
 
 /**
  * **pts-gap** — what a device knows of its user's inbox has no holes and no contradictions.
@@ -62,13 +63,13 @@ function checkDevice(
     if (!p) byPts.set(pts, { msgId: m.msgId, via: m.via });
     else if (p.msgId !== m.msgId && !reported.has(`p${pts}\n${m.msgId}`)) {
       reported.add(`p${pts}\n${m.msgId}`);
-      sink.report('pts-gap', { ...where, convId: m.convId }, () => `pts ${pts} names ${p.msgId} (${p.via}) and ${m.msgId} (${m.via} at ${m.at} ms) on ${d.name}`);
+      sink.report('pts-gap', { ...where, convId: m.convId }, () => `pts ${pts} names ${p.msgId} (${p.via}) and ${m.msgId} (${m.via} at ${ms(m.at)} ms) on ${d.name}`);
     }
     const q = byMsg.get(m.msgId);
     if (!q) byMsg.set(m.msgId, { pts, via: m.via });
     else if (q.pts !== pts && !reported.has(`m${m.msgId}\n${pts}`)) {
       reported.add(`m${m.msgId}\n${pts}`);
-      sink.report('pts-gap', { ...where, convId: m.convId }, () => `${m.msgId} of ${m.convId} has pts ${q.pts} (${q.via}) and pts ${pts} (${m.via} at ${m.at} ms) on ${d.name}`);
+      sink.report('pts-gap', { ...where, convId: m.convId }, () => `${m.msgId} of ${m.convId} has pts ${q.pts} (${q.via}) and pts ${pts} (${m.via} at ${ms(m.at)} ms) on ${d.name}`);
     }
     if (m.via === 'SYNC_RESP' || m.via === 'HISTORY_RESP') continue;
     if (m.duplicate !== undefined || delivered.has(m.msgId)) continue;
@@ -81,7 +82,7 @@ function checkDevice(
     last = { pts, msgId: m.msgId };
     if (prev && pts < prev.pts) {
       sink.report('pts-gap', { ...where, convId: m.convId }, () =>
-        `${m.via} pts ${pts} (${m.msgId}) after pts ${prev.pts} (${prev.msgId}) in one session of ${d.name} at ${m.at} ms`,
+        `${m.via} pts ${pts} (${m.msgId}) after pts ${prev.pts} (${prev.msgId}) in one session of ${d.name} at ${ms(m.at)} ms`,
       );
     }
   }
@@ -116,6 +117,6 @@ function checkDevice(
     const list = gaps.slice(0, 8).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`));
     const more = gaps.length > 8 ? ', …' : '';
     const what = known ? `; pts ${first} is ${known.msgId} of ${known.convId}` : '';
-    return `${d.name} never saw pts ${list.join(', ')}${more} (${missing} of ${floor}..${covered}, SYNC_RESP maxPts ${coveredBy.maxPts}${coveredBy.hasMore ? ' hasMore' : ''} at ${coveredBy.at} ms)${what}`;
+    return `${d.name} never saw pts ${list.join(', ')}${more} (${missing} of ${floor}..${covered}, SYNC_RESP maxPts ${coveredBy.maxPts}${coveredBy.hasMore ? ' hasMore' : ''} at ${ms(coveredBy.at)} ms)${what}`;
   });
 }

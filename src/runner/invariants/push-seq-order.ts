@@ -1,4 +1,5 @@
 import type { Index, Sink } from './context.js';
+import { ms } from './format.js';
 
 /**
  * **push-seq-order** — per device and per conversation, successive PUSH frames carry strictly
@@ -22,7 +23,7 @@ export function checkPushSeqOrder(index: Index, sink: Sink): void {
       if (!prev || m.seq >= prev.seq) continue;
       const seq = m.seq;
       sink.report('push-seq-order', { user: d.user, device: d.device, convId: m.convId }, () =>
-        `PUSH seq ${seq} (${m.msgId}) after seq ${prev.seq} (${prev.msgId}) of ${m.convId} on ${d.name} at ${m.at} ms`,
+        `PUSH seq ${seq} (${m.msgId}) after seq ${prev.seq} (${prev.msgId}) of ${m.convId} on ${d.name} at ${ms(m.at)} ms`,
       );
     }
   }
