@@ -272,11 +272,16 @@ function templateHost(scenario: Scenario, options: RunOptions, actors: Actors, i
 }
 
 function errorResult(scenario: Scenario, started: number, error: string): ScenarioResult {
+  return failedResult(scenario, Date.now() - started, error);
+}
+
+/** The result of a scenario that could not run at all (no server, bad setup, a crash). */
+export function failedResult(scenario: Pick<Scenario, 'file' | 'name'>, durationMs: number, error: string): ScenarioResult {
   return {
     file: scenario.file,
     name: scenario.name,
     passed: false,
-    durationMs: Date.now() - started,
+    durationMs,
     violations: [],
     unconsumed: [],
     delivery: { count: 0, p50: 0, p95: 0, p99: 0, max: 0 },

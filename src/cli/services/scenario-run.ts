@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { runScenario } from '../../runner/run.js';
+import { failedResult, runScenario } from '../../runner/run.js';
 import type { Scenario, ScenarioResult } from '../../runner/types.js';
 import { fanOut, REPORTERS, type Reporter, type ReporterName, type TextSink } from '../../runner/reporters/index.js';
 import { runStartLines } from '../../runner/reporters/pretty-plain.js';
@@ -101,21 +101,7 @@ async function buildReporters(options: ScenarioRunOptions, io: ScenarioRunIo, fi
 }
 
 function crashed(scenario: Scenario, e: unknown, durationMs: number): ScenarioResult {
-  return {
-    file: scenario.file,
-    name: scenario.name,
-    passed: false,
-    durationMs,
-    violations: [],
-    unconsumed: [],
-    delivery: { count: 0, p50: 0, p95: 0, p99: 0, max: 0 },
-    lost: 0,
-    duplicates: 0,
-    thresholds: [],
-    transcripts: [],
-    stepsRun: 0,
-    error: e instanceof Error ? e.message : String(e),
-  };
+  return failedResult(scenario, durationMs, e instanceof Error ? e.message : String(e));
 }
 
 /** `DIR/scenarios/dm/alice@phone.jsonl`: one JSON line `{at, dir, frame}` per frame, in time order. */
