@@ -1,29 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runIm } from '../helpers/cli.js';
 import { useSpawnHarness } from '../helpers/spawn-server.js';
 
-const CLI = fileURLToPath(new URL('../../bin/im.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `im ARGS` to completion (for commands that exit by themselves). */
-function im(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IM_') && k !== 'NO_COLOR' && k !== 'FORCE_COLOR'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+const im = (args: string[], env?: Record<string, string>) => runIm(args, { timeoutMs: 15_000, ...(env ? { env } : {}) });
 
 const ANSI = /\u001b\[/;
 

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/runner/reporters/json.js';
+import { ROOT, runIm, type CliRun } from '../helpers/cli.js';
 
 /**
  * test/fixtures/broken/*.yaml: scenario files broken on purpose, one per kind of failure the
@@ -11,27 +10,12 @@ import type { JsonReport } from '../../src/runner/reporters/json.js';
  * expectation the closest frame received with a diff and the actor's last frames.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../bin/im.js', import.meta.url));
 const DIR = 'test/fixtures/broken';
 const MARKER = '# FAILS HERE';
 const RUN_TIMEOUT_MS = 60_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node bin/im.js ARGS` at the repo root, without the caller's IM_* or colour settings. */
-function im(args: readonly string[]): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IM_') && k !== 'FORCE_COLOR' && k !== 'NO_COLOR'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...env, NO_COLOR: '1' }, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+/** `node bin/im.js ARGS` at the repo root (test/helpers/cli.ts). */
+const im = (args: readonly string[]) => runIm(args, { timeoutMs: RUN_TIMEOUT_MS });
 
 const path = (name: string): string => `${DIR}/${name}.yaml`;
 
@@ -62,7 +46,7 @@ const DOES_NOT_LOAD = 'does-not-load';
 type Result = JsonReport['results'][number];
 
 describe('test/fixtures/broken through `im scenario run --reporter json`', () => {
-  let run: Run;
+  let run: CliRun;
   let report: JsonReport;
   const byName = new Map<string, Result>();
 

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/runner/reporters/json.js';
+import { ROOT, runIm, type CliRun } from '../helpers/cli.js';
 
 /**
  * QA's scenario suite (scenarios/*.yaml), run the way QA and CI run it: through the built CLI,
@@ -10,25 +9,10 @@ import type { JsonReport } from '../../src/runner/reporters/json.js';
  * no invariant violation, nothing lost and nothing duplicated.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../bin/im.js', import.meta.url));
 const RUN_TIMEOUT_MS = 90_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node bin/im.js ARGS` at the repo root, without the caller's IM_* or colour settings. */
-function im(args: readonly string[]): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IM_') && k !== 'FORCE_COLOR' && k !== 'NO_COLOR'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...env, NO_COLOR: '1' }, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+/** `node bin/im.js ARGS` at the repo root (test/helpers/cli.ts). */
+const im = (args: readonly string[]) => runIm(args, { timeoutMs: RUN_TIMEOUT_MS });
 
 /** One line per failed scenario, so a red test says which file and why without opening the JSON. */
 function failures(report: JsonReport): string {
@@ -39,7 +23,7 @@ function failures(report: JsonReport): string {
 }
 
 describe('scenarios/ through `im scenario run --reporter json`', () => {
-  let run: Run;
+  let run: CliRun;
   let report: JsonReport;
   let files: string[];
 
