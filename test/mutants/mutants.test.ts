@@ -62,15 +62,18 @@ describe('the scenario suite against broken servers', () => {
     expect(run.exitCode).toBe(0);
   });
 
-  it.concurrent.each(CASES)('catches $id', async ({ id, files, rule, step }) => {
+  // One at a time: each case runs a server and a CLI child; six at once on a loaded 2-core CI
+  // machine made step timeouts, not the mutants, decide some runs.
+  it.each(CASES)('catches $id', async ({ id, files, rule, step }) => {
     const run = await runAgainst(id, files);
     const report = reportOf(run);
+    const said = report.results.map((r) => `${r.file}: ${r.headline ?? 'passed'}`).join('\n');
     // The mutation really happened, and the run failed because of it.
-    expect(run.fired).toBeGreaterThan(0);
-    expect(run.exitCode).toBe(1);
+    expect(run.fired, said).toBeGreaterThan(0);
+    expect(run.exitCode, said).toBe(1);
     expect(report.passed).toBe(false);
     if (rule !== undefined) {
-      expect(report.results.flatMap((r) => r.violations.map((v) => v.rule))).toContain(rule);
+      expect(report.results.flatMap((r) => r.violations.map((v) => v.rule)), said).toContain(rule);
     }
     if (step !== undefined) {
       const failures = report.results.flatMap((r) => (r.failure ? [r.failure] : []));
