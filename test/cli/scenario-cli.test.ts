@@ -1,29 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CLI = fileURLToPath(new URL('../../bin/im.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runIm } from '../helpers/cli.js';
 
 let dir: string;
 
 /** Runs `im ARGS` in the temp dir, without the caller's IM_* or colour settings. */
-function im(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IM_') && k !== 'NO_COLOR' && k !== 'FORCE_COLOR'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: dir, env: { ...clean, ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+const im = (args: string[], env: Record<string, string> = {}) => runIm(args, { cwd: dir, env, timeoutMs: 30_000 });
 
 const PASSING = `name: direct messages
 users:

@@ -13,7 +13,7 @@ import type {
 } from '../../protocol/frames.js';
 import type { ChatEvent, ChatMessage, ChatState, Conversation, SentEvent } from './chat-types.js';
 import { classifyPts, subtractPoints, subtractRange } from './pts-cursor.js';
-import { fromPush, insertBySeq, mergeMessages } from './timeline.js';
+import { fromPush, insertBySeq } from './timeline.js';
 
 export type * from './chat-types.js';
 

@@ -1,22 +1,17 @@
 import type { ConvType, MsgType } from '../../protocol/codes.js';
-import type { Content, ConversationSummary, ServerFrame } from '../../protocol/frames.js';
+import type { Content, ConversationSummary, ServerFrame, StoredMessage } from '../../protocol/frames.js';
 
-/** One message as the chat UI shows it: a stored message, or an own send awaiting its SEND_ACK. */
-export interface ChatMessage {
+/**
+ * One message as the chat UI shows it: a stored message (the protocol's `StoredMessage`), or an
+ * own send awaiting its SEND_ACK.
+ */
+export interface ChatMessage extends Omit<StoredMessage, 'seq'> {
   /** The server's msgId; for a pending own send, `pending:<reqId>` until the ack stamps it. */
   msgId: string;
-  convId: string;
-  convType: ConvType;
-  msgType: MsgType;
-  from: string;
-  to: string;
   /** Absent only while pending (and for transient messages, which never enter a timeline). */
   seq?: number;
   /** The user's pts; absent for read-diffusion types (§4) and `sync=false` sends. */
   pts?: number;
-  sendTime: number;
-  content: Content;
-  clientMsgId?: string;
   /** `pending`: sent, no ack yet; `failed`: the server answered ERROR; `stored`: has a msgId and seq. */
   status: 'pending' | 'stored' | 'failed';
   /** The SEND's reqId, kept on own sends so the view can correlate. */
@@ -26,14 +21,7 @@ export interface ChatMessage {
 }
 
 /** One conversation in the list. `unread` is always `max(0, maxSeq − readSeq)` (§6.5). */
-export interface Conversation {
-  convId: string;
-  convType: ConvType;
-  /** The peer (SINGLE, STRANGER), the groupId (group types) or the user (SYSTEM). */
-  target: string;
-  /** Display name; the target until /conversation/list says otherwise. */
-  name: string;
-  maxSeq: number;
+export interface Conversation extends Omit<ConversationSummary, 'lastMessage'> {
   /** This user's read position; raised by READ_ACK, own READ_NOTIFY and own messages. */
   readSeq: number;
   /** The peer's read position (SINGLE/STRANGER READ_NOTIFY), if known. */

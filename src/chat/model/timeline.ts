@@ -33,7 +33,3 @@ export function insertBySeq(timeline: readonly ChatMessage[], message: ChatMessa
   return [...timeline.slice(0, at), message, ...timeline.slice(at)];
 }
 
-/** Merges a page (any order, any overlap) into a timeline. */
-export function mergeMessages(timeline: readonly ChatMessage[], page: readonly ChatMessage[]): readonly ChatMessage[] {
-  return page.reduce<readonly ChatMessage[]>((acc, m) => insertBySeq(acc, m), timeline);
-}
