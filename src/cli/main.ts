@@ -1,6 +1,7 @@
 import './no-color.js';
 import { Command, CommanderError } from 'commander';
 import { registerScenario } from './commands/scenario.js';
+import { registerChat } from './commands/chat.js';
 import { registerServe } from './commands/serve.js';
 import { USER_FIXABLE } from './user-error.js';
 import { theme } from './theme.js';
@@ -18,12 +19,14 @@ Examples:
   $ im serve                       start a server on ./im.db, port 7700
   $ im serve --db :memory: --port 0
   $ im scenario run scenarios/     run every scenario file against a throwaway server
+  $ im chat alice bob --embedded   two chat panes on a throwaway server
   $ im serve --help`,
   )
   .exitOverride();
 
 registerServe(program);
 registerScenario(program);
+registerChat(program);
 
 function fail(e: unknown): never {
   if (e instanceof CommanderError) process.exit(e.exitCode);

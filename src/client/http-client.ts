@@ -21,6 +21,18 @@ export interface ImHttpOptions {
   token?: string;
   /** Per-request deadline; past it the call fails with ImClientError('network'). */
   timeoutMs?: number;
+  /** Told of every call that succeeded (e.g. so `im chat --record` can replay it); kept by `withToken()`. */
+  observe?: (call: HttpCallRecord) => void;
+}
+
+/** A successful API call, as `observe` sees it. */
+export interface HttpCallRecord {
+  method: HttpMethod;
+  /** Below `/openapi/v1`, e.g. `/group/create`. */
+  path: string;
+  body?: unknown;
+  query?: Record<string, string>;
+  data: unknown;
 }
 
 export interface GroupCreateRequest {
@@ -60,18 +72,21 @@ export class ImHttp {
   readonly baseUrl: string;
   readonly token: string | undefined;
   readonly #timeoutMs: number;
+  readonly #observe: ((call: HttpCallRecord) => void) | undefined;
 
   /** @param baseUrl e.g. `http://127.0.0.1:7700` (a trailing slash is ignored). */
   constructor(baseUrl: string, options: ImHttpOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.token = options.token;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#observe = options.observe;
   }
 
   withToken(token: string | undefined): ImHttp {
-    return token === undefined
-      ? new ImHttp(this.baseUrl, { timeoutMs: this.#timeoutMs })
-      : new ImHttp(this.baseUrl, { token, timeoutMs: this.#timeoutMs });
+    const options: ImHttpOptions = { timeoutMs: this.#timeoutMs };
+    if (token !== undefined) options.token = token;
+    if (this.#observe !== undefined) options.observe = this.#observe;
+    return new ImHttp(this.baseUrl, options);
   }
 
   // ---- users ---------------------------------------------------------------------------------
@@ -196,6 +211,12 @@ export class ImHttp {
     if (envelope.code !== 0) {
       const message = typeof envelope.msg === 'string' ? envelope.msg : '';
       throw new ImRequestError({ code: envelope.code, message, status: res.status, context });
+    }
+    if (this.#observe !== undefined) {
+      const call: HttpCallRecord = { method, path, data: envelope.data };
+      if (body !== undefined) call.body = body;
+      if (query !== undefined) call.query = query;
+      this.#observe(call);
     }
     return envelope.data as T;
   }

@@ -242,7 +242,9 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   }
 
   #sendFrame(frame: Record<string, unknown>): Promise<void> {
-    return this.#write(JSON.stringify(frame), false);
+    const written = this.#write(JSON.stringify(frame), false);
+    if (this.isOpen) this.emit('sent', frame);
+    return written;
   }
 
   #write(data: string | Buffer, binary: boolean): Promise<void> {
@@ -266,6 +268,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     // Fractional and monotonic (epoch-based), so events in one millisecond still order correctly.
     if (this.#options.recordFrames !== false) this.#all.push({ frame, at: performance.timeOrigin + performance.now() });
     this.#trackPts(frame);
+    this.emit('received', frame);
     if (this.#pending.settle(frame)) return;
     this.#inbox.offer(frame);
     this.emit('frame', frame);

@@ -40,6 +40,10 @@ export interface ImClientEvents {
   frame: ServerFrame;
   close: CloseInfo;
   error: Error;
+  /** Every frame read, replies included, in arrival order (before any request settles). */
+  received: ServerFrame;
+  /** Every frame written by `request()` and the typed helpers, as the JSON object sent. */
+  sent: Record<string, unknown>;
 }
 
 export interface SendRequest {

@@ -11,7 +11,7 @@ import type {
   ServerFrame,
   SyncRespFrame,
 } from '../../protocol/frames.js';
-import type { ChatEvent, ChatMessage, ChatState, Conversation, SentEvent } from './chat-types.js';
+import type { ChatEvent, ChatMessage, ChatState, Conversation, OpenEvent, SentEvent } from './chat-types.js';
 import { classifyPts, subtractPoints, subtractRange } from './pts-cursor.js';
 import { fromPush, insertBySeq } from './timeline.js';
 
@@ -52,9 +52,36 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
       return { ...state, rttMs: event.ms };
     case 'select':
       return { ...state, selected: event.convId };
+    case 'open':
+      return onOpen(state, event);
+    case 'sendFailed': {
+      const pending = state.pending[event.reqId];
+      if (pending === undefined) return state;
+      const failed: ChatMessage = { ...pending, status: 'failed', error: { code: 0, message: event.message } };
+      return { ...state, pending: { ...state.pending, [event.reqId]: failed } };
+    }
     case 'dismissGapNotice':
       return state.gapFilled === null ? state : { ...state, gapFilled: null };
   }
+}
+
+function onOpen(state: ChatState, event: OpenEvent): ChatState {
+  const existing = state.conversations[event.convId];
+  const selected = { ...state, selected: event.convId };
+  if (existing !== undefined) return existing.name === event.name ? selected : putConversation(selected, { ...existing, name: event.name });
+  return putConversation(selected, {
+    convId: event.convId,
+    convType: event.convType,
+    target: event.target,
+    name: event.name,
+    maxSeq: 0,
+    readSeq: 0,
+    peerReadSeq: null,
+    unread: 0,
+    lastMessage: null,
+    lastActivity: event.at,
+    hasMoreHistory: true,
+  });
 }
 
 function reduceFrame(state: ChatState, frame: ServerFrame): ChatState {

@@ -127,6 +127,25 @@ export interface SelectEvent {
   convId: string | null;
 }
 
+/** The user opened a conversation (`/dm bob`, a group just created): listed even before its first message, and selected. */
+export interface OpenEvent {
+  type: 'open';
+  convId: string;
+  convType: ConvType;
+  /** Peer userId or groupId. */
+  target: string;
+  name: string;
+  /** Local clock: a new conversation sorts to the top of the list. */
+  at: number;
+}
+
+/** A SEND never reached the server (the connection closed first); the pending entry shows it failed. */
+export interface SendFailedEvent {
+  type: 'sendFailed';
+  reqId: string;
+  message: string;
+}
+
 /** The status line has shown the gap notice. */
 export interface DismissGapNoticeEvent {
   type: 'dismissGapNotice';
@@ -140,4 +159,6 @@ export type ChatEvent =
   | ConnectionEvent
   | RttEvent
   | SelectEvent
+  | OpenEvent
+  | SendFailedEvent
   | DismissGapNoticeEvent;

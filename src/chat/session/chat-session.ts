@@ -1,0 +1,442 @@
+import { randomUUID } from 'node:crypto';
+import { ImClient, ImHttp, isImClientError, isImRequestError, type CloseInfo, type HttpCallRecord } from '../../client/index.js';
+import { CmdType, ConvType, ErrorCode, MsgType } from '../../protocol/codes.js';
+import { isCmd, type Content, type ServerFrame } from '../../protocol/frames.js';
+import { convIdFor } from '../../protocol/ids.js';
+import { backoffDelay, type BackoffOptions } from '../model/backoff.js';
+import { safePts } from '../model/chat-selectors.js';
+import { createChatState } from '../model/chat-state.js';
+import type { Conversation } from '../model/chat-types.js';
+import { parseCommand } from '../commands/parse-command.js';
+import { runCommand, type CommandContext } from '../commands/run-command.js';
+import { CursorSaver } from './cursor-saver.js';
+import { describeError } from './describe-error.js';
+import { FrameLog } from './frame-log.js';
+import type { ChatSessionHandle, ClientFrameOut, HttpEvent, SessionView, WireEvent } from './session-types.js';
+import { ViewStore } from './view-store.js';
+
+export interface ChatSessionOptions {
+  /** HTTP base URL, e.g. `http://127.0.0.1:7700`. */
+  server: string;
+  userId: string;
+  password: string;
+  /** Default `default` (PROTOCOL.md §3). */
+  deviceId?: string;
+  /** Where the pts cursor file lives; without it every start SYNCs from 0 (e.g. a throwaway embedded server). */
+  stateDir?: string;
+  /** PING period, for the RTT shown and to stay clear of the idle timeout. Default 15 s. */
+  pingIntervalMs?: number;
+  backoff?: BackoffOptions;
+  /** SYNC page size. Default 200. */
+  syncPageSize?: number;
+  /** Lines `/help` adds after the commands (the UI's key bindings). */
+  extraHelp?: readonly string[];
+  onWire?: (event: WireEvent) => void;
+  onHttp?: (event: HttpEvent) => void;
+  /** `/quit`. */
+  onQuit?: () => void;
+}
+
+interface Unacked {
+  convType: ConvType;
+  msgType: MsgType;
+  to: string;
+  content: Content;
+  clientMsgId: string;
+}
+
+const AUTH_CODES: ReadonlySet<number> = new Set([ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED]);
+/** The server closed because the same user@device connected elsewhere (§3): reconnecting would kick that one back. */
+const KICK_CLOSE = 4001;
+const TYPING_EVERY_MS = 3_000;
+const PUSH_ACK_DELAY_MS = 1_000;
+
+/**
+ * One user's chat: login, one WebSocket, SYNC from the saved cursor, reconnect with backoff,
+ * resending unacknowledged messages with their clientMsgId (the server's idempotency makes a
+ * resend of a stored message return its first stamp), and the slash commands.
+ */
+export class ChatSession implements ChatSessionHandle {
+  readonly #options: ChatSessionOptions;
+  readonly #store: ViewStore;
+  readonly #cursor: CursorSaver | undefined;
+  readonly #log = new FrameLog();
+  #http: ImHttp;
+  #client: ImClient | undefined;
+  #closing = false;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #pushAckTimer: NodeJS.Timeout | undefined;
+  #syncing: Promise<{ from: number; to: number; messages: number }> | undefined;
+  #syncAgain = false;
+  readonly #unacked = new Map<string, Unacked>();
+  readonly #historyLoading = new Set<string>();
+  readonly #lastTyping = new Map<string, number>();
+  #nextReqId = 0;
+  #listRefresh: NodeJS.Timeout | undefined;
+
+  private constructor(options: ChatSessionOptions, http: ImHttp, lastPts: number) {
+    this.#options = options;
+    this.#http = http;
+    const deviceId = options.deviceId ?? 'default';
+    this.#store = new ViewStore({
+      server: options.server,
+      userId: options.userId,
+      deviceId,
+      state: createChatState(options.userId, lastPts),
+      notice: null,
+      overlay: null,
+      typing: {},
+    });
+    if (options.stateDir !== undefined) {
+      this.#cursor = new CursorSaver(options.stateDir, { server: options.server, userId: options.userId, deviceId }, lastPts);
+      this.#store.subscribe(() => this.#cursor?.offer(safePts(this.#store.view.state)));
+    }
+  }
+
+  /**
+   * Logs in and connects. Rejects (ImRequestError / ImClientError) when the first login or
+   * connection fails, so the command line can say why; later drops reconnect by themselves.
+   */
+  static async start(options: ChatSessionOptions): Promise<ChatSession> {
+    const http = new ImHttp(options.server, { observe: (call) => options.onHttp?.(httpEvent(call)) });
+    const { token } = await http.login(options.userId, options.password);
+    const deviceId = options.deviceId ?? 'default';
+    const lastPts = options.stateDir === undefined ? 0 : await CursorSaver.load(options.stateDir, { server: options.server, userId: options.userId, deviceId });
+    const session = new ChatSession(options, http.withToken(token), lastPts);
+    await session.#connect();
+    return session;
+  }
+
+  get view(): SessionView {
+    return this.#store.view;
+  }
+
+  subscribe(listener: () => void): () => void {
+    return this.#store.subscribe(listener);
+  }
+
+  submit(line: string, context: { selectedMsgId?: string | null } = {}): void {
+    this.#store.clearNotice();
+    const parsed = parseCommand(line);
+    if (!parsed.ok) return this.#store.notice('error', parsed.error);
+    runCommand(this.#commandContext(context.selectedMsgId ?? null), parsed.command).catch((e: unknown) =>
+      this.#store.notice('error', describeError(e)),
+    );
+  }
+
+  select(convId: string | null): void {
+    this.#store.dispatch({ type: 'select', convId });
+    if (convId === null) return;
+    const conv = this.view.state.conversations[convId];
+    if (conv === undefined) return;
+    if ((this.view.state.timelines[convId]?.length ?? 0) === 0 && conv.maxSeq > 0) this.loadOlder(convId);
+    this.#markRead(conv);
+  }
+
+  loadOlder(convId: string, limit = 50): void {
+    void this.#loadOlder(convId, limit);
+  }
+
+  typing(): void {
+    const conv = this.#selected();
+    if (conv === undefined || !TYPING_TYPES.has(conv.convType)) return;
+    const last = this.#lastTyping.get(conv.convId) ?? 0;
+    if (Date.now() - last < TYPING_EVERY_MS) return;
+    this.#lastTyping.set(conv.convId, Date.now());
+    // Best effort: a typing notice that fails is not worth a notice line.
+    this.#client?.send({ convType: conv.convType, msgType: MsgType.TYPING, to: conv.target, content: {} }).catch(() => undefined);
+  }
+
+  dismissOverlay(): void {
+    if (this.view.overlay !== null) this.#store.overlay(null);
+  }
+
+  /** Closes the connection cleanly and saves the cursor. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const timer of [this.#reconnectTimer, this.#pingTimer, this.#pushAckTimer, this.#listRefresh]) clearTimeout(timer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) await client.close(1000, 'bye').catch(() => undefined);
+    await this.#cursor?.flush();
+    this.#store.close();
+  }
+
+  // ---- connection ----------------------------------------------------------------------------
+
+  async #connect(): Promise<void> {
+    const { server, userId } = this.#options;
+    const client = await ImClient.connect({
+      url: server,
+      token: this.#http.token ?? '',
+      userId,
+      deviceId: this.view.deviceId,
+      lastPts: safePts(this.view.state),
+      recordFrames: false,
+    });
+    if (this.#closing) {
+      await client.close();
+      return;
+    }
+    this.#client = client;
+    this.#attempt = 0;
+    client.on('received', (frame) => this.#onFrame(frame));
+    client.on('sent', (frame) => this.#wire({ direction: 'out', frame: frame as ClientFrameOut, at: Date.now() }));
+    client.on('close', (info) => this.#onClose(client, info));
+    client.on('error', (e) => this.#store.notice('error', e.message));
+    this.#store.dispatch({ type: 'connection', state: { kind: 'online' } });
+    this.#startPinging(client);
+    void this.#catchUp();
+  }
+
+  /** After every (re)connect: the list (names, counters), SYNC to the end, then resend what was never acked. */
+  async #catchUp(): Promise<void> {
+    await this.#refreshConversations();
+    await this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
+    for (const reqId of this.#unacked.keys()) this.#write(reqId);
+  }
+
+  #onClose(client: ImClient, info: CloseInfo): void {
+    if (client !== this.#client) return;
+    this.#client = undefined;
+    clearInterval(this.#pingTimer);
+    if (this.#closing) return;
+    if (info.code === KICK_CLOSE) {
+      if (this.view.state.connection.kind !== 'kicked') {
+        this.#store.dispatch({ type: 'connection', state: { kind: 'kicked', reason: info.reason || 'signed in elsewhere' } });
+      }
+      return;
+    }
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    const attempt = ++this.#attempt;
+    const delay = backoffDelay(attempt, this.#options.backoff);
+    this.#store.dispatch({ type: 'connection', state: { kind: 'reconnecting', attempt, nextInMs: delay } });
+    this.#reconnectTimer = setTimeout(() => void this.#reconnect(), delay);
+  }
+
+  async #reconnect(): Promise<void> {
+    if (this.#closing) return;
+    this.#store.dispatch({ type: 'connection', state: { kind: 'connecting' } });
+    try {
+      await this.#connect();
+    } catch (e) {
+      if (isImRequestError(e) && AUTH_CODES.has(e.code)) await this.#relogin().catch(() => undefined);
+      if (!this.#closing) this.#scheduleReconnect();
+    }
+  }
+
+  /** The token expired (4003) or the server forgot it: log in again with the password we were given. */
+  async #relogin(): Promise<void> {
+    const { token } = await this.#http.login(this.#options.userId, this.#options.password);
+    this.#http = this.#http.withToken(token);
+  }
+
+  #startPinging(client: ImClient): void {
+    const ping = () =>
+      client.ping().then(
+        () => this.#store.dispatch({ type: 'rtt', ms: Math.round((client.lastRttMs ?? 0) * 10) / 10 }),
+        () => undefined,
+      );
+    void ping();
+    this.#pingTimer = setInterval(ping, this.#options.pingIntervalMs ?? 15_000);
+    this.#pingTimer.unref();
+  }
+
+  // ---- frames --------------------------------------------------------------------------------
+
+  #onFrame(frame: ServerFrame): void {
+    this.#wire({ direction: 'in', frame, at: Date.now() });
+    this.#log.remember(frame);
+    const known = isCmd(frame, CmdType.PUSH) ? this.view.state.conversations[frame.stamp.convId] !== undefined : true;
+    if (isCmd(frame, CmdType.PUSH)) this.#onPushTyping(frame.stamp.convId, frame.route.from, frame.route.msgType);
+    this.#store.dispatch({ type: 'frame', frame });
+    if (isCmd(frame, CmdType.ERROR)) this.#onError(frame.header.reqId, frame.content.code, frame.content.message);
+    if (isCmd(frame, CmdType.KICK)) this.#store.notice('error', `kicked: ${frame.content.reason}`);
+    if (isCmd(frame, CmdType.PUSH) && frame.stamp.seq !== undefined) {
+      if (!known) this.#scheduleListRefresh();
+      const conv = this.view.state.conversations[frame.stamp.convId];
+      if (conv !== undefined && conv.convId === this.view.state.selected) this.#markRead(conv);
+      this.#schedulePushAck();
+    }
+    if (this.view.state.gaps.length > 0 && this.#syncing === undefined) void this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
+  }
+
+  #onPushTyping(convId: string, from: string, msgType: number): void {
+    if (from === this.#options.userId) return;
+    if (msgType === MsgType.TYPING) this.#store.typing(convId, from);
+    else this.#store.stoppedTyping(convId, from);
+  }
+
+  #onError(reqId: string | undefined, code: number, message: string): void {
+    if (reqId !== undefined && this.#unacked.delete(reqId)) return; // the send's own catch shows it
+    this.#store.notice('error', describeError({ code, message }));
+  }
+
+  #wire(event: WireEvent): void {
+    this.#log.push(event);
+    this.#options.onWire?.(event);
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
+
+  /** SYNC until nothing is left and no gap remains; concurrent callers share one run. */
+  syncNow(): Promise<{ from: number; to: number; messages: number }> {
+    if (this.#syncing !== undefined) {
+      this.#syncAgain = true;
+      return this.#syncing;
+    }
+    this.#syncing = this.#syncLoop().finally(() => {
+      this.#syncing = undefined;
+    });
+    return this.#syncing;
+  }
+
+  async #syncLoop(): Promise<{ from: number; to: number; messages: number }> {
+    const from = safePts(this.view.state);
+    let messages = 0;
+    for (;;) {
+      const client = this.#client;
+      if (client === undefined) break;
+      this.#syncAgain = false;
+      const since = safePts(this.view.state);
+      this.#store.dispatch({ type: 'syncRequested', sincePts: since });
+      const { content } = await client.sync(since, this.#options.syncPageSize ?? 200);
+      messages += content.messages.length;
+      const after = safePts(this.view.state);
+      const more = content.hasMore || this.view.state.gaps.length > 0 || this.#syncAgain;
+      // SYNC returns every pts after `since` (§6.3): no progress means nothing more to fetch.
+      if (!more || after <= since) break;
+    }
+    this.#schedulePushAck();
+    return { from, to: safePts(this.view.state), messages };
+  }
+
+  async #loadOlder(convId: string, limit: number): Promise<void> {
+    const client = this.#client;
+    const conv = this.view.state.conversations[convId];
+    if (client === undefined || conv === undefined || this.#historyLoading.has(convId)) return;
+    const oldest = this.view.state.timelines[convId]?.[0]?.seq;
+    if (oldest !== undefined && (oldest <= 1 || !conv.hasMoreHistory)) {
+      this.#store.notice('info', `start of ${conv.name}: nothing older`);
+      return;
+    }
+    this.#historyLoading.add(convId);
+    try {
+      const query = oldest === undefined ? { convId, limit } : { convId, beforeSeq: oldest, limit };
+      await client.history(query);
+    } catch (e) {
+      this.#noticeUnlessClosed(e);
+    } finally {
+      this.#historyLoading.delete(convId);
+    }
+  }
+
+  #markRead(conv: Conversation): void {
+    if (conv.unread <= 0 || this.#client === undefined) return;
+    this.#client.read(conv.convId, conv.maxSeq).catch((e: unknown) => this.#noticeUnlessClosed(e));
+  }
+
+  #schedulePushAck(): void {
+    if (this.#pushAckTimer !== undefined) return;
+    this.#pushAckTimer = setTimeout(() => {
+      this.#pushAckTimer = undefined;
+      this.#client?.pushAck(safePts(this.view.state)).catch(() => undefined);
+    }, PUSH_ACK_DELAY_MS);
+    this.#pushAckTimer.unref();
+  }
+
+  #send(conv: Conversation, msgType: MsgType, content: Content): void {
+    const reqId = `c${++this.#nextReqId}`;
+    const entry: Unacked = { convType: conv.convType, msgType, to: conv.target, content, clientMsgId: randomUUID() };
+    this.#store.dispatch({ type: 'sent', reqId, convId: conv.convId, convType: conv.convType, to: conv.target, msgType, content, sendTime: Date.now(), clientMsgId: entry.clientMsgId });
+    this.#unacked.set(reqId, entry);
+    this.#write(reqId);
+  }
+
+  /** Writes an unacked SEND; one that meets a closed connection stays pending and goes again after the reconnect. */
+  #write(reqId: string): void {
+    const entry = this.#unacked.get(reqId);
+    const client = this.#client;
+    if (entry === undefined || client === undefined) return;
+    const { convType, msgType, to, content, clientMsgId } = entry;
+    client.request(CmdType.SEND, content, { header: { reqId }, route: { convType, msgType, to }, control: { clientMsgId } }).then(
+      () => this.#unacked.delete(reqId),
+      (e: unknown) => {
+        if (isImClientError(e) && e.reason === 'closed') return;
+        this.#unacked.delete(reqId);
+        if (!isImRequestError(e)) this.#store.dispatch({ type: 'sendFailed', reqId, message: describeError(e) });
+        this.#store.notice('error', describeError(e));
+      },
+    );
+  }
+
+  async #refreshConversations(): Promise<void> {
+    try {
+      const { conversations } = await this.#http.conversationList();
+      this.#store.dispatch({ type: 'conversations', list: conversations });
+    } catch (e) {
+      this.#noticeUnlessClosed(e);
+    }
+  }
+
+  /** A PUSH opened a conversation this session did not know: its name comes from the list. */
+  #scheduleListRefresh(): void {
+    if (this.#listRefresh !== undefined) return;
+    this.#listRefresh = setTimeout(() => {
+      this.#listRefresh = undefined;
+      void this.#refreshConversations();
+    }, 200);
+    this.#listRefresh.unref();
+  }
+
+  #selected(): Conversation | undefined {
+    const id = this.view.state.selected;
+    return id === null ? undefined : this.view.state.conversations[id];
+  }
+
+  #noticeUnlessClosed(e: unknown): void {
+    if (this.#closing || (isImClientError(e) && e.reason === 'closed')) return;
+    this.#store.notice('error', describeError(e));
+  }
+
+  #commandContext(selectedMsgId: string | null): CommandContext {
+    return {
+      userId: this.#options.userId,
+      http: () => this.#http,
+      view: () => this.view,
+      selected: () => this.#selected(),
+      selectedMsgId,
+      open: (convType, target, name) =>
+        this.#store.dispatch({ type: 'open', convId: convIdFor(convType, this.#options.userId, target), convType, target, name, at: Date.now() }),
+      afterOpen: (convId) => this.select(convId),
+      send: (conv, msgType, content) => this.#send(conv, msgType, content),
+      read: (conv) => {
+        if (this.#client === undefined) throw new Error('not connected');
+        return this.#client.read(conv.convId, conv.maxSeq).then(() => undefined);
+      },
+      loadOlder: (convId, limit) => this.#loadOlder(convId, limit),
+      sync: () => this.syncNow(),
+      refreshConversations: () => this.#refreshConversations(),
+      rawFor: (msgId) => this.#log.frameFor(msgId),
+      recentFrames: () => this.#log.recent(),
+      notice: (level, text) => this.#store.notice(level, text),
+      overlay: (overlay) => this.#store.overlay(overlay),
+      extraHelp: this.#options.extraHelp ?? [],
+      quit: () => this.#options.onQuit?.(),
+    };
+  }
+}
+
+/** Types where a typing notice makes sense: conversations with a few people (not broadcast channels or huge groups). */
+const TYPING_TYPES: ReadonlySet<number> = new Set([ConvType.SINGLE, ConvType.STRANGER_CHAT, ConvType.GROUP, ConvType.CUSTOM_CONVERSATION]);
+
+function httpEvent(call: HttpCallRecord): HttpEvent {
+  const event: HttpEvent = { method: call.method, path: call.path, data: call.data, at: Date.now() };
+  if (call.body !== undefined && typeof call.body === 'object' && call.body !== null) event.body = call.body as Record<string, unknown>;
+  return event;
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isImClientError } from '../../client/index.js';
+import { startEmbeddedServer, type EmbeddedChatServer } from '../../chat/embedded-server.js';
+import { ChatSession } from '../../chat/session/chat-session.js';
+import { describeError } from '../../chat/session/describe-error.js';
+import type { HttpEvent, WireEvent } from '../../chat/session/session-types.js';
+import type { ChatOptions } from '../commands/chat.js';
+import { UserError } from '../user-error.js';
+import { promptPassword } from './prompt-password.js';
+
+interface Actor {
+  userId: string;
+  deviceId: string;
+}
+
+const ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `alice` or `alice@phone`; one pane per actor. */
+export function parseActors(args: readonly string[]): Actor[] {
+  const seen = new Set<string>();
+  return args.map((arg) => {
+    const [userId = '', deviceId = 'default', ...rest] = arg.split('@');
+    if (!ID.test(userId) || !ID.test(deviceId) || rest.length > 0) {
+      throw new UserError(`"${arg}" is not a user: write alice or alice@phone (letters, digits, _ . -)`);
+    }
+    const key = `${userId}@${deviceId}`;
+    if (seen.has(key)) throw new UserError(`${key} is given twice: one pane per user@device (the second would KICK the first)`);
+    seen.add(key);
+    return { userId, deviceId };
+  });
+}
+
+/** `$XDG_STATE_HOME/im`, else `~/.local/state/im` (the XDG default). */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(base, 'im');
+}
+
+export interface Recording {
+  recordWire(userId: string, deviceId: string, event: WireEvent): void;
+  recordHttp(userId: string, event: HttpEvent): void;
+}
+
+export async function runChat(args: string[], opts: ChatOptions): Promise<void> {
+  const actors = parseActors(args);
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new UserError('im chat needs a terminal (stdin and stdout must be a TTY); to script users, write a scenario and run `im scenario run`');
+  }
+  const userIds = [...new Set(actors.map((a) => a.userId))];
+  let embedded: EmbeddedChatServer | undefined;
+  let server = opts.server;
+  const passwords = new Map<string, string>();
+  if (opts.embedded) {
+    embedded = await startEmbeddedServer(userIds, opts.password ?? randomBytes(12).toString('base64url'));
+    server = embedded.server.httpUrl;
+    for (const u of userIds) passwords.set(u, embedded.password);
+  } else {
+    checkUrl(server);
+    for (const u of userIds) passwords.set(u, opts.password ?? (await promptPassword(`password for ${u}: `)));
+  }
+  const recorder = opts.record === undefined ? undefined : await startRecording(userIds, opts, embedded !== undefined);
+  const sessions: ChatSession[] = [];
+  const quit = new AbortController();
+  const { runChatUi, KEY_HELP } = await loadUi();
+  try {
+    for (const actor of actors) {
+      sessions.push(await startSession(actor, server, passwords.get(actor.userId) ?? '', opts, embedded === undefined, recorder?.recording, () => quit.abort(), KEY_HELP));
+    }
+    await runChatUi(sessions, { signal: quit.signal });
+  } finally {
+    await Promise.all(sessions.map((s) => s.close()));
+    await embedded?.server.close();
+    if (recorder !== undefined) await recorder.finish();
+  }
+}
+
+async function startSession(
+  actor: Actor,
+  server: string,
+  password: string,
+  opts: ChatOptions,
+  persistCursor: boolean,
+  recording: Recording | undefined,
+  onQuit: () => void,
+  keyHelp: readonly string[],
+): Promise<ChatSession> {
+  const { userId, deviceId } = actor;
+  try {
+    return await ChatSession.start({
+      server,
+      userId,
+      password,
+      deviceId,
+      ...(persistCursor ? { stateDir: opts.stateDir ?? defaultStateDir() } : {}),
+      extraHelp: keyHelp,
+      onQuit,
+      ...(recording === undefined
+        ? {}
+        : { onWire: (e: WireEvent) => recording.recordWire(userId, deviceId, e), onHttp: (e: HttpEvent) => recording.recordHttp(userId, e) }),
+    });
+  } catch (e) {
+    if (isImClientError(e) && e.reason === 'network') {
+      throw new UserError(`cannot reach ${server}: ${e.message}; start one with \`im serve\`, or use --embedded`);
+    }
+    throw new UserError(`${userId}@${deviceId} could not sign in: ${describeError(e)}`);
+  }
+}
+
+function checkUrl(server: string): void {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new UserError(`--server must be a URL like http://127.0.0.1:7700, got "${server}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UserError(`--server must be an http:// or https:// URL (the WebSocket URL is derived), got "${server}"`);
+  }
+}
+
+/** ink and React load only here, so `im serve` and `im scenario` never start them. */
+async function loadUi() {
+  // TEMP until the ui lands
+  const ui: string = '../../chat/ui/run-chat-ui.js';
+  const km: string = '../../chat/ui/keymap.js';
+  const [{ runChatUi }, { KEY_HELP }] = (await Promise.all([import(ui), import(km)])) as [
+    { runChatUi: (s: unknown[], o: { signal: AbortSignal }) => Promise<void> },
+    { KEY_HELP: { keys: string; action: string }[] },
+  ];
+  return { runChatUi, KEY_HELP: KEY_HELP.map((k) => `${k.keys.padEnd(22)}  ${k.action}`) };
+}
+
+async function startRecording(userIds: string[], opts: ChatOptions, embedded: boolean) {
+  const rec: string = '../../chat/record/scenario-recorder.js';
+  const { SessionRecorder } = (await import(rec)) as { SessionRecorder: new (o: unknown) => Recording & { write(f: string): Promise<void> } };
+  const friends: [string, string][] = [];
+  if (embedded) for (const [i, a] of userIds.entries()) for (const b of userIds.slice(i + 1)) friends.push([a, b]);
+  const recorder = new SessionRecorder({ users: userIds, friends, startedAt: new Date(), source: `im chat ${process.argv.slice(3).filter((a) => !a.startsWith('--password')).join(' ')}` });
+  const file = opts.record ?? 'session.yaml';
+  return {
+    recording: recorder as Recording,
+    finish: async () => {
+      await recorder.write(file);
+      process.stderr.write(`im: recorded the session to ${file}; replay it with: im scenario run ${file}\n`);
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmbeddedServer, type EmbeddedChatServer } from '../../src/chat/embedded-server.js';
+import { timelineView } from '../../src/chat/model/chat-selectors.js';
+import type { ChatMessage } from '../../src/chat/model/chat-types.js';
+import { ChatSession, type ChatSessionOptions } from '../../src/chat/session/chat-session.js';
+import type { SessionView, WireEvent } from '../../src/chat/session/session-types.js';
+import { ImClient } from '../../src/client/index.js';
+import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
+import { pairConvId } from '../../src/protocol/ids.js';
+import { createServer, type ImServer } from '../../src/server/create-server.js';
+
+const AB = pairConvId(ConvType.SINGLE, 'alice', 'bob');
+const open: { close(): Promise<void> }[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function world(users = ['alice', 'bob', 'carol']): Promise<EmbeddedChatServer> {
+  const e = await startEmbeddedServer(users, 'pw');
+  open.push(e.server);
+  return e;
+}
+
+async function session(server: string, userId: string, extra: Partial<ChatSessionOptions> = {}): Promise<ChatSession> {
+  const s = await ChatSession.start({ server, userId, password: 'pw', ...extra });
+  open.push(s);
+  return s;
+}
+
+/** Resolves when the view satisfies `predicate`; fails with the last view after `ms`. */
+function until(s: ChatSession, predicate: (v: SessionView) => boolean, label: string, ms = 5000): Promise<SessionView> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!predicate(s.view)) return false;
+      off();
+      clearTimeout(timer);
+      resolve(s.view);
+      return true;
+    };
+    const off = s.subscribe(() => void check());
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${label}; notice: ${s.view.notice?.text ?? '-'}, connection: ${s.view.state.connection.kind}`));
+    }, ms);
+    check();
+  });
+}
+
+const stored = (s: ChatSession, convId: string): ChatMessage[] => timelineView(s.view.state, convId).filter((m) => m.status === 'stored');
+const hasText = (convId: string, text: string) => (v: SessionView) => timelineView(v.state, convId).some((m) => m.status === 'stored' && m.content.text === text);
+
+describe('ChatSession against a real server', () => {
+  it('/dm then a line: bob sees the same msgId and seq, with his own pts', async () => {
+    const { server } = await world();
+    const alice = await session(server.httpUrl, 'alice');
+    const bob = await session(server.httpUrl, 'bob');
+    // alice's pts moves ahead of bob's, so "his own pts" is visible in the assertion
+    alice.submit('/dm carol');
+    alice.submit('warm-up');
+    await until(alice, hasText(pairConvId(ConvType.SINGLE, 'alice', 'carol'), 'warm-up'), 'the warm-up ack');
+
+    alice.submit('/dm bob');
+    expect(alice.view.state.selected).toBe(AB);
+    alice.submit('hello bob 你好 👋');
+    const aliceView = await until(alice, hasText(AB, 'hello bob 你好 👋'), "alice's ack");
+    const bobView = await until(bob, hasText(AB, 'hello bob 你好 👋'), "bob's push");
+
+    const sent = timelineView(aliceView.state, AB).at(-1);
+    const got = timelineView(bobView.state, AB).at(-1);
+    expect(got?.msgId).toBe(sent?.msgId);
+    expect(got?.seq).toBe(sent?.seq);
+    expect(sent?.pts).toBe(2);
+    expect(got?.pts).toBe(1);
+    // a conversation that arrives in a pane with nothing selected is listed (the UI opens it)
+    expect(bobView.state.conversations[AB]?.unread).toBe(1);
+  });
+
+  it('shows a refusal inline with its code name and marks the message failed', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const http = await import('../../src/client/index.js');
+    const alice = await session(server.httpUrl, 'alice');
+    const bob = new http.ImHttp(server.httpUrl);
+    const { token } = await bob.login('bob', 'pw');
+    await bob.withToken(token).block('alice');
+    alice.submit('/dm bob');
+    alice.submit('are you there?');
+    const v = await until(alice, (view) => view.notice?.level === 'error', 'the error notice');
+    expect(v.notice?.text).toMatch(/^BLOCKED \(3002\)/);
+    await until(alice, (view) => timelineView(view.state, AB).some((m) => m.status === 'failed' && m.error?.code === 3002), 'the failed message');
+  });
+
+  it('answers bad commands with one line naming the fix, and never sends them', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const wire: WireEvent[] = [];
+    const alice = await session(server.httpUrl, 'alice', { onWire: (e) => wire.push(e) });
+    alice.submit('/dmm bob');
+    expect(alice.view.notice?.text).toMatch(/unknown command \/dmm \(did you mean \/dm\?\)/);
+    alice.submit('text with nothing selected');
+    await until(alice, (v) => v.notice?.text.startsWith('no conversation selected') === true, 'the no-conversation notice');
+    alice.submit('/group create');
+    expect(alice.view.notice?.text).toBe('usage: /group create NAME [a,b,…]');
+    expect(wire.filter((e) => e.direction === 'out' && e.frame.header.cmd === CmdType.SEND)).toEqual([]);
+  });
+
+  it('/group create, a line, and the member sees the group appear by name', async () => {
+    const { server } = await world();
+    const alice = await session(server.httpUrl, 'alice');
+    const bob = await session(server.httpUrl, 'bob');
+    alice.submit('/group create team bob,carol');
+    await until(alice, (v) => v.state.selected === 'group:team', 'the group to open');
+    alice.submit('hi team');
+    await until(bob, hasText('group:team', 'hi team'), "bob's push");
+    await until(bob, (v) => v.state.conversations['group:team']?.name === 'team', 'the group name from the list');
+    bob.select('group:team');
+    await until(bob, (v) => v.state.conversations['group:team']?.unread === 0, 'the read marker');
+    bob.submit('/members');
+    const v = await until(bob, (view) => view.overlay !== null, 'the members overlay');
+    expect(v.overlay?.lines.join('\n')).toMatch(/alice {2}\(owner\)[\s\S]*bob[\s\S]*carol/);
+  });
+
+  it('resumes from the saved pts: a restart SYNCs only what it missed', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const dir = mkdtempSync(join(tmpdir(), 'im-chat-state-'));
+    dirs.push(dir);
+    const bob = await ImClient.login(server.httpUrl, 'bob', 'pw');
+    open.push({ close: async () => void (await bob.close()) });
+    const say = (text: string) => bob.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'alice', content: { text } });
+
+    const first = await session(server.httpUrl, 'alice', { stateDir: dir });
+    await say('one');
+    await say('two');
+    await until(first, hasText(AB, 'two'), 'two');
+    await first.close();
+    const saved = JSON.parse(readFileSync(join(dir, 'chat-state.json'), 'utf8')) as { cursors: Record<string, { lastPts: number }> };
+    expect(Object.values(saved.cursors)).toEqual([{ lastPts: 2 }]);
+
+    await say('three');
+    const wire: WireEvent[] = [];
+    const second = await session(server.httpUrl, 'alice', { stateDir: dir, onWire: (e) => wire.push(e) });
+    await until(second, hasText(AB, 'three'), 'three by SYNC');
+    const syncs = wire.filter((e) => e.direction === 'out' && e.frame.header.cmd === CmdType.SYNC);
+    expect((syncs[0]?.frame as unknown as { content: { sincePts: number } }).content.sincePts).toBe(2);
+    const synced = wire.find((e) => e.direction === 'in' && e.frame.header.cmd === CmdType.SYNC_RESP);
+    expect((synced?.frame as unknown as { content: { messages: unknown[] } }).content.messages).toHaveLength(1);
+  });
+
+  it('reconnects with backoff after the server restarts, then sends what was typed while offline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'im-chat-reconnect-'));
+    dirs.push(dir);
+    const db = join(dir, 'im.db');
+    let server: ImServer = await createServer({ port: 0, host: '127.0.0.1', db, logLevel: 'silent', scryptCost: 1024 });
+    const port = server.port;
+    const { ImHttp } = await import('../../src/client/index.js');
+    const http = new ImHttp(server.httpUrl);
+    for (const u of ['alice', 'bob']) await http.register(u, 'pw');
+    const tokenOf = async (u: string) => http.withToken((await http.login(u, 'pw')).token);
+    await (await tokenOf('alice')).friendAdd('bob');
+    await (await tokenOf('bob')).friendAdd('alice');
+
+    const alice = await session(server.httpUrl, 'alice', { backoff: { initialMs: 50, maxMs: 200, jitter: 0 } });
+    const bob = await session(server.httpUrl, 'bob', { backoff: { initialMs: 50, maxMs: 200, jitter: 0 } });
+    alice.submit('/dm bob');
+    alice.submit('before');
+    await until(bob, hasText(AB, 'before'), 'before');
+
+    await server.close();
+    await until(alice, (v) => v.state.connection.kind === 'reconnecting', 'reconnecting');
+    alice.submit('typed while offline');
+    expect(timelineView(alice.view.state, AB).at(-1)?.status).toBe('pending');
+    server = await createServer({ port, host: '127.0.0.1', db, logLevel: 'silent', scryptCost: 1024 });
+    open.push(server);
+
+    await until(alice, (v) => v.state.connection.kind === 'online', 'online again');
+    await until(bob, hasText(AB, 'typed while offline'), 'the resent message');
+    await until(alice, hasText(AB, 'typed while offline'), "alice's ack after the reconnect");
+    expect(stored(bob, AB).map((m) => [m.content.text, m.seq, m.pts])).toEqual([
+      ['before', 1, 1],
+      ['typed while offline', 2, 2],
+    ]);
+  });
+
+  it('a second connection of the same user@device KICKs this one, which stays down and says why', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const first = await session(server.httpUrl, 'alice', { backoff: { initialMs: 10, jitter: 0 } });
+    await session(server.httpUrl, 'alice');
+    const v = await until(first, (view) => view.state.connection.kind === 'kicked' && view.notice !== null, 'the kick');
+    expect(v.state.connection).toMatchObject({ kind: 'kicked', reason: expect.any(String) });
+    expect(v.notice?.text).toMatch(/^kicked: /);
+  });
+});
