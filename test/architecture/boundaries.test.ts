@@ -34,6 +34,12 @@ const RULES: Record<string, string[]> = {
   client: ['server', 'cli'],
   // The runner starts an embedded server through the composition root only.
   runner: ['server/gateway', 'server/filter', 'server/store', 'server/sync', 'server/deliver'],
+  // im chat: a pure model, a session that owns the network, a UI that only renders a session handle.
+  'chat/model': ['server', 'client', 'cli', 'chat/session', 'chat/commands', 'chat/ui', 'chat/record'],
+  'chat/session': ['server', 'cli', 'chat/ui', 'chat/record'],
+  'chat/commands': ['server', 'cli', 'chat/ui', 'chat/record'],
+  'chat/ui': ['server', 'client', 'cli', 'chat/session', 'chat/commands', 'chat/record'],
+  'chat/record': ['server', 'cli', 'chat/ui', 'chat/session'],
 };
 
 /** Packages a folder must not import statically (STYLE.md: services import neither commander nor ink). */
@@ -41,6 +47,10 @@ const PACKAGE_RULES: Record<string, string[]> = {
   'cli/services': ['commander', 'ink', 'react'],
   protocol: ['ws', 'better-sqlite3', 'ink', 'react', 'commander'],
   'server': ['ink', 'react', 'commander'],
+  'chat/model': ['ink', 'react', 'commander', 'ws'],
+  'chat/session': ['ink', 'react', 'commander'],
+  'chat/commands': ['ink', 'react', 'commander'],
+  'chat/record': ['ink', 'react', 'commander'],
 };
 
 function packageImports(file: string): string[] {
