@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isImClientError } from '../../client/index.js';
 import { startEmbeddedServer, type EmbeddedChatServer } from '../../chat/embedded-server.js';
+import { SessionRecorder, redactCommandLine } from '../../chat/record/scenario-recorder.js';
 import { ChatSession } from '../../chat/session/chat-session.js';
 import { describeError } from '../../chat/session/describe-error.js';
 import type { HttpEvent, WireEvent } from '../../chat/session/session-types.js';
@@ -60,7 +61,7 @@ export async function runChat(args: string[], opts: ChatOptions): Promise<void> 
     checkUrl(server);
     for (const u of userIds) passwords.set(u, opts.password ?? (await promptPassword(`password for ${u}: `)));
   }
-  const recorder = opts.record === undefined ? undefined : await startRecording(userIds, opts, embedded !== undefined);
+  const recorder = opts.record === undefined ? undefined : startRecording(userIds, opts, embedded !== undefined);
   const sessions: ChatSession[] = [];
   const quit = new AbortController();
   const { runChatUi, KEY_HELP } = await loadUi();
@@ -132,15 +133,13 @@ async function loadUi() {
   return { runChatUi, KEY_HELP: KEY_HELP.map((k) => `${k.keys.padEnd(22)}  ${k.action}`) };
 }
 
-async function startRecording(userIds: string[], opts: ChatOptions, embedded: boolean) {
-  const rec: string = '../../chat/record/scenario-recorder.js';
-  const { SessionRecorder } = (await import(rec)) as { SessionRecorder: new (o: unknown) => Recording & { write(f: string): Promise<void> } };
+function startRecording(userIds: string[], opts: ChatOptions, embedded: boolean) {
   const friends: [string, string][] = [];
   if (embedded) for (const [i, a] of userIds.entries()) for (const b of userIds.slice(i + 1)) friends.push([a, b]);
-  const recorder = new SessionRecorder({ users: userIds, friends, startedAt: new Date(), source: `im chat ${process.argv.slice(3).filter((a) => !a.startsWith('--password')).join(' ')}` });
+  const recorder = new SessionRecorder({ users: userIds, friends, startedAt: new Date(), source: redactCommandLine(`im ${process.argv.slice(2).join(' ')}`) });
   const file = opts.record ?? 'session.yaml';
   return {
-    recording: recorder as Recording,
+    recording: recorder satisfies Recording,
     finish: async () => {
       await recorder.write(file);
       process.stderr.write(`im: recorded the session to ${file}; replay it with: im scenario run ${file}\n`);
