@@ -49,6 +49,8 @@ const AUTH_CODES: ReadonlySet<number> = new Set([ErrorCode.TOKEN_INVALID, ErrorC
 /** The server closed because the same user@device connected elsewhere (§3): reconnecting would kick that one back. */
 const KICK_CLOSE = 4001;
 const TYPING_EVERY_MS = 3_000;
+/** How long the status line says "gap filled" before it goes back to normal. */
+const GAP_NOTICE_MS = 8_000;
 const PUSH_ACK_DELAY_MS = 1_000;
 
 /**
@@ -75,6 +77,7 @@ export class ChatSession implements ChatSessionHandle {
   readonly #lastTyping = new Map<string, number>();
   #nextReqId = 0;
   #listRefresh: NodeJS.Timeout | undefined;
+  #gapNoticeTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: ChatSessionOptions, http: ImHttp, lastPts: number) {
     this.#options = options;
@@ -89,6 +92,7 @@ export class ChatSession implements ChatSessionHandle {
       overlay: null,
       typing: {},
     });
+    this.#store.subscribe(() => this.#expireGapNotice());
     if (options.stateDir !== undefined) {
       this.#cursor = new CursorSaver(options.stateDir, { server: options.server, userId: options.userId, deviceId }, lastPts);
       this.#store.subscribe(() => this.#cursor?.offer(safePts(this.#store.view.state)));
@@ -156,12 +160,21 @@ export class ChatSession implements ChatSessionHandle {
   /** Closes the connection cleanly and saves the cursor. */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const timer of [this.#reconnectTimer, this.#pingTimer, this.#pushAckTimer, this.#listRefresh]) clearTimeout(timer);
+    for (const timer of [this.#reconnectTimer, this.#pingTimer, this.#pushAckTimer, this.#listRefresh, this.#gapNoticeTimer]) clearTimeout(timer);
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) await client.close(1000, 'bye').catch(() => undefined);
     await this.#cursor?.flush();
     this.#store.close();
+  }
+
+  #expireGapNotice(): void {
+    if (this.view.state.gapFilled === null || this.#gapNoticeTimer !== undefined) return;
+    this.#gapNoticeTimer = setTimeout(() => {
+      this.#gapNoticeTimer = undefined;
+      this.#store.dispatch({ type: 'dismissGapNotice' });
+    }, GAP_NOTICE_MS);
+    this.#gapNoticeTimer.unref();
   }
 
   // ---- connection ----------------------------------------------------------------------------

@@ -123,14 +123,8 @@ function checkUrl(server: string): void {
 
 /** ink and React load only here, so `im serve` and `im scenario` never start them. */
 async function loadUi() {
-  // TEMP until the ui lands
-  const ui: string = '../../chat/ui/run-chat-ui.js';
-  const km: string = '../../chat/ui/keymap.js';
-  const [{ runChatUi }, { KEY_HELP }] = (await Promise.all([import(ui), import(km)])) as [
-    { runChatUi: (s: unknown[], o: { signal: AbortSignal }) => Promise<void> },
-    { KEY_HELP: { keys: string; action: string }[] },
-  ];
-  return { runChatUi, KEY_HELP: KEY_HELP.map((k) => `${k.keys.padEnd(22)}  ${k.action}`) };
+  const [{ runChatUi }, { keyHelpLines }] = await Promise.all([import('../../chat/ui/run-chat-ui.js'), import('../../chat/ui/keymap.js')]);
+  return { runChatUi, KEY_HELP: keyHelpLines() };
 }
 
 function startRecording(userIds: string[], opts: ChatOptions, embedded: boolean) {

@@ -1,0 +1,126 @@
+import { Console } from 'node:console';
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { conversation, FakeSession, message, plain, stateWith, until } from './fake-session.js';
+
+// ink decides at import time (is-in-ci) to write nothing but the last frame when CI is set;
+// these tests watch the frames on a fake terminal, so ink is imported with CI unset. The
+// variables are put back right after, as other test files may share this worker process.
+const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+delete process.env.CI;
+delete process.env.CONTINUOUS_INTEGRATION;
+const { runChatUi } = await import('../../../src/chat/ui/run-chat-ui.js');
+for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+
+// runChatUi renders with patchConsole, which builds a `new console.Console`; vitest's global
+// console object does not carry that constructor.
+const vitestConsole = console as Console & { Console?: typeof Console };
+vitestConsole.Console ??= Console;
+
+/** A terminal's output side: records writes, has a size, emits 'resize'. */
+class FakeTty extends EventEmitter {
+  // Not a TTY: ink would otherwise hide the cursor and register an exit hook that writes the
+  // "show cursor" sequence to the test worker's real stderr.
+  isTTY = false;
+  columns = 100;
+  rows = 24;
+  readonly writes: string[] = [];
+  write(data: string, callback?: () => void): boolean {
+    this.writes.push(data);
+    callback?.();
+    return true;
+  }
+  get output(): string {
+    return this.writes.join('');
+  }
+}
+
+/** A terminal's input side in raw mode, as ink reads it ('readable' then read()). */
+class FakeKeyboard extends EventEmitter {
+  isTTY = true;
+  #data: string | null = null;
+  press(data: string): void {
+    this.#data = data;
+    this.emit('readable');
+  }
+  read(): string | null {
+    const data = this.#data;
+    this.#data = null;
+    return data;
+  }
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+function start(options: { signal?: AbortSignal } = {}) {
+  const stdout = new FakeTty();
+  const stdin = new FakeKeyboard();
+  const AB = 'single:alice:bob';
+  const alice = new FakeSession('alice', { state: stateWith('alice', [conversation(AB, { lastActivity: 1 })], { [AB]: [message(1)] }, AB) });
+  const onQuit = vi.fn();
+  const done = runChatUi([alice], {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    onQuit,
+    ...options,
+  });
+  const ready = async () => {
+    await until(() => plain(stdout.output).includes('alice@default'), () => plain(stdout.output));
+    await until(() => stdin.listenerCount('readable') > 0, () => 'stdin listener never attached');
+  };
+  return { stdout, stdin, alice, onQuit, done, ready };
+}
+
+const CLEAR = '\u001B[2J';
+
+describe('runChatUi', () => {
+  let pending: Promise<void> | undefined;
+  afterEach(async () => {
+    await pending;
+  });
+
+  it('clears and redraws the screen when the terminal is resized', async () => {
+    const ui = start();
+    pending = ui.done;
+    await ui.ready();
+    expect(ui.stdout.output).not.toContain(CLEAR);
+    ui.stdout.columns = 60;
+    ui.stdout.rows = 20;
+    ui.stdout.emit('resize');
+    await until(() => ui.stdout.output.includes(CLEAR), () => 'no clear after resize');
+    // Narrow now: the conversation list became the one-line bar, and the frame was redrawn after the clear.
+    const after = () => plain(ui.stdout.output.slice(ui.stdout.output.lastIndexOf(CLEAR)));
+    await until(() => after().includes('›[1:1] bob') && after().includes('alice@default'), after);
+    const clears = ui.stdout.output.split(CLEAR).length - 1;
+    ui.stdout.emit('resize');
+    ui.stdin.press('x');
+    await until(() => plain(ui.stdout.output).includes('alice> x'), () => plain(ui.stdout.output));
+    expect(ui.stdout.output.split(CLEAR).length - 1).toBe(clears);
+    ui.stdin.press('\u0003');
+    await ui.done;
+  });
+
+  it('resolves after Ctrl-C, calling onQuit once', async () => {
+    const ui = start();
+    pending = ui.done;
+    await ui.ready();
+    ui.stdin.press('\u0003');
+    await ui.done;
+    expect(ui.onQuit).toHaveBeenCalledTimes(1);
+    expect(ui.alice.submitted).toEqual([]);
+  });
+
+  it('resolves when the signal aborts (e.g. /quit), without onQuit', async () => {
+    const abort = new AbortController();
+    const ui = start({ signal: abort.signal });
+    pending = ui.done;
+    await ui.ready();
+    abort.abort();
+    await ui.done;
+    expect(ui.onQuit).not.toHaveBeenCalled();
+  });
+});
