@@ -39,6 +39,8 @@ export class StepBuilder {
   readonly #existing = new Set<string>();
   /** user, device, msgId: a push the recording saw twice is a server fault, not something to replay. */
   readonly #expected = new Set<string>();
+  /** clientMsgIds already replayed: im chat resends an unacked message with the same id after a reconnect. */
+  readonly #sentIds = new Set<string>();
   readonly ctx: BuildContext;
 
   constructor(
@@ -123,7 +125,12 @@ export class StepBuilder {
     else if (keys.length > 0 || msgType !== MsgType.TYPING) body.content = literals.deep(content);
     if (typeof control.persist === 'boolean') body.persist = control.persist;
     if (typeof control.sync === 'boolean') body.sync = control.sync;
-    if (typeof control.clientMsgId === 'string') body.client_msg_id = literals.text(control.clientMsgId);
+    // The id itself is noise in a replay; what matters is that a resend is replayed once.
+    if (typeof control.clientMsgId === 'string') {
+      // A SEND that was never answered (the connection dropped) is replayed by the resend that followed it.
+      if (reply === undefined || this.#sentIds.has(control.clientMsgId)) return undefined;
+      this.#sentIds.add(control.clientMsgId);
+    }
     if (Object.keys(options).length > 0) body.raw = { options: literals.deep(options) };
     if (reply && isCmd(reply, CmdType.ERROR)) return { send: { ...body, expect_error: errorLabel(reply.content.code) } };
     if (!reply || !isCmd(reply, CmdType.SEND_ACK)) return { send: body };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { isImClientError } from '../../client/index.js';
 import { startEmbeddedServer, type EmbeddedChatServer } from '../../chat/embedded-server.js';
 import { SessionRecorder, redactCommandLine } from '../../chat/record/scenario-recorder.js';
@@ -45,7 +46,10 @@ export interface Recording {
 }
 
 export async function runChat(args: string[], opts: ChatOptions): Promise<void> {
+  // Everything that can be wrong with the command line is said before the screen is taken over.
   const actors = parseActors(args);
+  if (!opts.embedded) checkUrl(opts.server);
+  if (opts.record !== undefined) checkRecordFile(opts.record);
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new UserError('im chat needs a terminal (stdin and stdout must be a TTY); to script users, write a scenario and run `im scenario run`');
   }
@@ -58,7 +62,6 @@ export async function runChat(args: string[], opts: ChatOptions): Promise<void> 
     server = embedded.server.httpUrl;
     for (const u of userIds) passwords.set(u, embedded.password);
   } else {
-    checkUrl(server);
     for (const u of userIds) passwords.set(u, opts.password ?? (await promptPassword(`password for ${u}: `)));
   }
   const recorder = opts.record === undefined ? undefined : startRecording(userIds, opts, embedded !== undefined);
@@ -118,6 +121,16 @@ function checkUrl(server: string): void {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UserError(`--server must be an http:// or https:// URL (the WebSocket URL is derived), got "${server}"`);
+  }
+}
+
+function checkRecordFile(file: string): void {
+  if (!/\.ya?ml$/.test(file)) throw new UserError(`--record writes a scenario file: give it a .yaml name, got "${file}"`);
+  const dir = dirname(resolve(file));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UserError(`--record ${file}: cannot write in ${dir}; create the directory or pick another path`);
   }
 }
 

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { runIm } from '../helpers/cli.js';
+
+/** What `im chat` says before it takes over the screen; the interactive part is test/chat/e2e-tmux.test.ts. */
+describe('im chat (command line)', () => {
+  it('shows help with the keys and examples', async () => {
+    const { code, stdout } = await runIm(['chat', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Examples:\n\s+\$ im chat alice bob --embedded/);
+    expect(stdout).toMatch(/--record <file\.yaml>/);
+    expect(stdout).toMatch(/Ctrl-T metadata/);
+  });
+
+  it('refuses a malformed user with one line and exit 1', async () => {
+    const { code, stderr } = await runIm(['chat', 'al ice']);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual(['im: error: "al ice" is not a user: write alice or alice@phone (letters, digits, _ . -)']);
+  });
+
+  it('refuses the same user@device twice (the second would KICK the first)', async () => {
+    const { code, stderr } = await runIm(['chat', 'alice', 'alice@default', '--embedded']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/alice@default is given twice/);
+  });
+
+  it('refuses a server that is not an http URL', async () => {
+    const { code, stderr } = await runIm(['chat', 'alice', '--server', 'ws://x:1/ws']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--server must be an http:\/\/ or https:\/\/ URL/);
+  });
+
+  it('refuses --record without a .yaml name or in a missing directory', async () => {
+    expect((await runIm(['chat', 'alice', '--embedded', '--record', 'out.txt'])).stderr).toMatch(/give it a \.yaml name/);
+    const missing = await runIm(['chat', 'alice', '--embedded', '--record', '/nonexistent/dir/s.yaml']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot write in \/nonexistent\/dir/);
+  });
+
+  it('says it needs a terminal when stdout is not one', async () => {
+    const { code, stderr } = await runIm(['chat', 'alice', '--embedded']);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/im chat needs a terminal/);
+  });
+
+  it('rejects --embedded together with --server', async () => {
+    const { code, stderr } = await runIm(['chat', 'alice', '--embedded', '--server', 'http://127.0.0.1:1']);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/cannot be used with/);
+  });
+});
