@@ -1,6 +1,6 @@
 import { Console } from 'node:console';
-import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeKeyboard, FakeTty } from './fake-terminal.js';
 import { conversation, FakeSession, message, plain, stateWith, until } from './fake-session.js';
 
 // ink decides at import time (is-in-ci) to write nothing but the last frame when CI is set;
@@ -16,45 +16,6 @@ for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] 
 // console object does not carry that constructor.
 const vitestConsole = console as Console & { Console?: typeof Console };
 vitestConsole.Console ??= Console;
-
-/** A terminal's output side: records writes, has a size, emits 'resize'. */
-class FakeTty extends EventEmitter {
-  // Not a TTY: ink would otherwise hide the cursor and register an exit hook that writes the
-  // "show cursor" sequence to the test worker's real stderr.
-  isTTY = false;
-  columns = 100;
-  rows = 24;
-  readonly writes: string[] = [];
-  write(data: string, callback?: () => void): boolean {
-    this.writes.push(data);
-    callback?.();
-    return true;
-  }
-  get output(): string {
-    return this.writes.join('');
-  }
-}
-
-/** A terminal's input side in raw mode, as ink reads it ('readable' then read()). */
-class FakeKeyboard extends EventEmitter {
-  isTTY = true;
-  #data: string | null = null;
-  press(data: string): void {
-    this.#data = data;
-    this.emit('readable');
-  }
-  read(): string | null {
-    const data = this.#data;
-    this.#data = null;
-    return data;
-  }
-  setEncoding(): void {}
-  setRawMode(): void {}
-  resume(): void {}
-  pause(): void {}
-  ref(): void {}
-  unref(): void {}
-}
 
 function start(options: { signal?: AbortSignal } = {}) {
   const stdout = new FakeTty();
