@@ -1,7 +1,7 @@
 import { CmdType } from '../../protocol/codes.js';
 import type { PushFrame, ServerFrame } from '../../protocol/frames.js';
 import type { Literals } from './literal-values.js';
-import { isJson, type Json, type StepDoc } from './recording-types.js';
+import { type Json, type StepDoc } from './recording-types.js';
 import { lazySave, type Captures, type SentMessage } from './volatile-fields.js';
 import { errorLabel, splitConvId } from './wire-names.js';
 

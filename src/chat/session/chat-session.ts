@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ImClient, ImHttp, isImClientError, isImRequestError, type CloseInfo, type HttpCallRecord } from '../../client/index.js';
 import { CmdType, ConvType, ErrorCode, MsgType } from '../../protocol/codes.js';
-import { isCmd, type Content, type ServerFrame } from '../../protocol/frames.js';
+import { isCmd, type ServerFrame } from '../../protocol/frames.js';
 import { convIdFor } from '../../protocol/ids.js';
 import { backoffDelay, type BackoffOptions } from '../model/backoff.js';
 import { safePts } from '../model/chat-selectors.js';
@@ -12,6 +11,8 @@ import { runCommand, type CommandContext } from '../commands/run-command.js';
 import { CursorSaver } from './cursor-saver.js';
 import { describeError } from './describe-error.js';
 import { FrameLog } from './frame-log.js';
+import { GapSync, type SyncOutcome } from './gap-sync.js';
+import { Outbox } from './outbox.js';
 import type { ChatSessionHandle, ClientFrameOut, HttpEvent, SessionView, WireEvent } from './session-types.js';
 import { ViewStore } from './view-store.js';
 
@@ -35,14 +36,6 @@ export interface ChatSessionOptions {
   onHttp?: (event: HttpEvent) => void;
   /** `/quit`. */
   onQuit?: () => void;
-}
-
-interface Unacked {
-  convType: ConvType;
-  msgType: MsgType;
-  to: string;
-  content: Content;
-  clientMsgId: string;
 }
 
 const AUTH_CODES: ReadonlySet<number> = new Set([ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED]);
@@ -70,12 +63,10 @@ export class ChatSession implements ChatSessionHandle {
   #reconnectTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   #pushAckTimer: NodeJS.Timeout | undefined;
-  #syncing: Promise<{ from: number; to: number; messages: number }> | undefined;
-  #syncAgain = false;
-  readonly #unacked = new Map<string, Unacked>();
+  readonly #gapSync: GapSync;
+  readonly #outbox: Outbox;
   readonly #historyLoading = new Set<string>();
   readonly #lastTyping = new Map<string, number>();
-  #nextReqId = 0;
   #listRefresh: NodeJS.Timeout | undefined;
   #gapNoticeTimer: NodeJS.Timeout | undefined;
 
@@ -92,6 +83,8 @@ export class ChatSession implements ChatSessionHandle {
       overlay: null,
       typing: {},
     });
+    this.#outbox = new Outbox(this.#store, () => this.#client);
+    this.#gapSync = new GapSync(this.#store, () => this.#client, options.syncPageSize ?? 200);
     this.#store.subscribe(() => this.#expireGapNotice());
     if (options.stateDir !== undefined) {
       this.#cursor = new CursorSaver(options.stateDir, { server: options.server, userId: options.userId, deviceId }, lastPts);
@@ -208,7 +201,7 @@ export class ChatSession implements ChatSessionHandle {
   async #catchUp(): Promise<void> {
     await this.#refreshConversations();
     await this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
-    for (const reqId of this.#unacked.keys()) this.#write(reqId);
+    this.#outbox.resendAll();
   }
 
   #onClose(client: ImClient, info: CloseInfo): void {
@@ -276,7 +269,7 @@ export class ChatSession implements ChatSessionHandle {
       if (conv !== undefined && conv.convId === this.view.state.selected) this.#markRead(conv);
       this.#schedulePushAck();
     }
-    if (this.view.state.gaps.length > 0 && this.#syncing === undefined) void this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
+    if (this.view.state.gaps.length > 0 && !this.#gapSync.running) void this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
   }
 
   #onPushTyping(convId: string, from: string, msgType: number): void {
@@ -286,7 +279,7 @@ export class ChatSession implements ChatSessionHandle {
   }
 
   #onError(reqId: string | undefined, code: number, message: string): void {
-    if (reqId !== undefined && this.#unacked.delete(reqId)) return; // the send's own catch shows it
+    if (reqId !== undefined && this.#outbox.owns(reqId)) return; // the send's own catch shows it
     this.#store.notice('error', describeError({ code, message }));
   }
 
@@ -297,36 +290,11 @@ export class ChatSession implements ChatSessionHandle {
 
   // ---- requests ------------------------------------------------------------------------------
 
-  /** SYNC until nothing is left and no gap remains; concurrent callers share one run. */
-  syncNow(): Promise<{ from: number; to: number; messages: number }> {
-    if (this.#syncing !== undefined) {
-      this.#syncAgain = true;
-      return this.#syncing;
-    }
-    this.#syncing = this.#syncLoop().finally(() => {
-      this.#syncing = undefined;
-    });
-    return this.#syncing;
-  }
-
-  async #syncLoop(): Promise<{ from: number; to: number; messages: number }> {
-    const from = safePts(this.view.state);
-    let messages = 0;
-    for (;;) {
-      const client = this.#client;
-      if (client === undefined) break;
-      this.#syncAgain = false;
-      const since = safePts(this.view.state);
-      this.#store.dispatch({ type: 'syncRequested', sincePts: since });
-      const { content } = await client.sync(since, this.#options.syncPageSize ?? 200);
-      messages += content.messages.length;
-      const after = safePts(this.view.state);
-      const more = content.hasMore || this.view.state.gaps.length > 0 || this.#syncAgain;
-      // SYNC returns every pts after `since` (§6.3): no progress means nothing more to fetch.
-      if (!more || after <= since) break;
-    }
+  /** SYNC until nothing is left and no gap remains (`/sync`, reconnects, gaps). */
+  async syncNow(): Promise<SyncOutcome> {
+    const outcome = await this.#gapSync.run();
     this.#schedulePushAck();
-    return { from, to: safePts(this.view.state), messages };
+    return outcome;
   }
 
   async #loadOlder(convId: string, limit: number): Promise<void> {
@@ -361,31 +329,6 @@ export class ChatSession implements ChatSessionHandle {
       this.#client?.pushAck(safePts(this.view.state)).catch(() => undefined);
     }, PUSH_ACK_DELAY_MS);
     this.#pushAckTimer.unref();
-  }
-
-  #send(conv: Conversation, msgType: MsgType, content: Content): void {
-    const reqId = `c${++this.#nextReqId}`;
-    const entry: Unacked = { convType: conv.convType, msgType, to: conv.target, content, clientMsgId: randomUUID() };
-    this.#store.dispatch({ type: 'sent', reqId, convId: conv.convId, convType: conv.convType, to: conv.target, msgType, content, sendTime: Date.now(), clientMsgId: entry.clientMsgId });
-    this.#unacked.set(reqId, entry);
-    this.#write(reqId);
-  }
-
-  /** Writes an unacked SEND; one that meets a closed connection stays pending and goes again after the reconnect. */
-  #write(reqId: string): void {
-    const entry = this.#unacked.get(reqId);
-    const client = this.#client;
-    if (entry === undefined || client === undefined) return;
-    const { convType, msgType, to, content, clientMsgId } = entry;
-    client.request(CmdType.SEND, content, { header: { reqId }, route: { convType, msgType, to }, control: { clientMsgId } }).then(
-      () => this.#unacked.delete(reqId),
-      (e: unknown) => {
-        if (isImClientError(e) && e.reason === 'closed') return;
-        this.#unacked.delete(reqId);
-        if (!isImRequestError(e)) this.#store.dispatch({ type: 'sendFailed', reqId, message: describeError(e) });
-        this.#store.notice('error', describeError(e));
-      },
-    );
   }
 
   async #refreshConversations(): Promise<void> {
@@ -427,7 +370,7 @@ export class ChatSession implements ChatSessionHandle {
       open: (convType, target, name) =>
         this.#store.dispatch({ type: 'open', convId: convIdFor(convType, this.#options.userId, target), convType, target, name, at: Date.now() }),
       afterOpen: (convId) => this.select(convId),
-      send: (conv, msgType, content) => this.#send(conv, msgType, content),
+      send: (conv, msgType, content) => this.#outbox.send(conv, msgType, content),
       read: (conv) => {
         if (this.#client === undefined) throw new Error('not connected');
         return this.#client.read(conv.convId, conv.maxSeq).then(() => undefined);
