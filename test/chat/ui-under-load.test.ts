@@ -1,21 +1,12 @@
-import { Console } from 'node:console';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedServer } from '../../src/chat/embedded-server.js';
 import { ChatSession } from '../../src/chat/session/chat-session.js';
 import { ImClient } from '../../src/client/index.js';
 import { ConvType, MsgType } from '../../src/protocol/codes.js';
-import { FakeKeyboard, FakeTty } from './ui/fake-terminal.js';
+import { FakeKeyboard, FakeTty, loadRunChatUi } from './ui/fake-terminal.js';
 
-// ink decides at import time (is-in-ci) to write only the last frame when CI is set; this test
-// reads the frames, so ink is imported with CI unset and the variables are put back after.
-const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-delete process.env.CI;
-delete process.env.CONTINUOUS_INTEGRATION;
-const { runChatUi } = await import('../../src/chat/ui/run-chat-ui.js');
-for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-const vitestConsole = console as Console & { Console?: typeof Console };
-vitestConsole.Console ??= Console;
+const runChatUi = await loadRunChatUi();
 
 const CLEAR_SCREEN = '\u001B[2J';
 const cleanup: (() => Promise<unknown>)[] = [];

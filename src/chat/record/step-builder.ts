@@ -1,5 +1,6 @@
 import { CmdType, ConvType, MsgType } from '../../protocol/codes.js';
 import { isCmd, type PushFrame, type ServerFrame } from '../../protocol/frames.js';
+import { HTTP_POST_PATHS } from '../../runner/surface.js';
 import type { HttpEvent } from '../session/session-types.js';
 import { historyStep, readNotifyStep, readStep, syncStep, type BuildContext, type ReadLog } from './request-steps.js';
 import { isJson, type Json, type RecordedEvent, type StepDoc } from './recording-types.js';
@@ -14,21 +15,12 @@ import { convLabel, errorLabel, GROUP_PREFIXES, msgLabel, splitConvId } from './
  * `save:` or `expect_error:`.
  */
 
-/** Calls that change the world and that a user may make; reads (GET) assert nothing the replay can know. */
-const REPLAYED_POSTS: ReadonlySet<string> = new Set([
-  '/user/block',
-  '/user/unblock',
-  '/user/settings',
-  '/friend/add',
-  '/friend/remove',
-  '/group/create',
-  '/group/join',
-  '/group/add-members',
-  '/group/remove-members',
-  '/group/leave',
-  '/group/set-role',
-  '/group/mute',
-]);
+/**
+ * Calls that change the world and that a user may make; reads (GET) assert nothing the replay can
+ * know, accounts are the scenario's `users:`, and /system/send needs the admin token.
+ */
+const NOT_REPLAYED: ReadonlySet<string> = new Set(['/user/register', '/user/login', '/system/send']);
+const REPLAYED_POSTS: ReadonlySet<string> = new Set(HTTP_POST_PATHS.filter((path) => !NOT_REPLAYED.has(path)));
 
 export interface BuildOptions {
   typing: boolean;

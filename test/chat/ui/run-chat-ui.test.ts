@@ -1,21 +1,8 @@
-import { Console } from 'node:console';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FakeKeyboard, FakeTty } from './fake-terminal.js';
+import { FakeKeyboard, FakeTty, loadRunChatUi } from './fake-terminal.js';
 import { conversation, FakeSession, message, plain, stateWith, until } from './fake-session.js';
 
-// ink decides at import time (is-in-ci) to write nothing but the last frame when CI is set;
-// these tests watch the frames on a fake terminal, so ink is imported with CI unset. The
-// variables are put back right after, as other test files may share this worker process.
-const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-delete process.env.CI;
-delete process.env.CONTINUOUS_INTEGRATION;
-const { runChatUi } = await import('../../../src/chat/ui/run-chat-ui.js');
-for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-
-// runChatUi renders with patchConsole, which builds a `new console.Console`; vitest's global
-// console object does not carry that constructor.
-const vitestConsole = console as Console & { Console?: typeof Console };
-vitestConsole.Console ??= Console;
+const runChatUi = await loadRunChatUi();
 
 function start(options: { signal?: AbortSignal } = {}) {
   const stdout = new FakeTty();
