@@ -2,6 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { Fragment, useCallback, useRef, useState } from 'react';
 import type { ChatSessionHandle } from '../session/session-types.js';
 import { ChatPane, type ChatPaneHandle } from './ChatPane.js';
+import { splitKeys } from './key-chunks.js';
 import { keyAction } from './keymap.js';
 import { paneLayout } from './layout.js';
 import { Rows } from './Rows.js';
@@ -34,14 +35,16 @@ export function ChatApp({ sessions, columns, rows, onQuit }: ChatAppProps) {
     setFocusState(index);
   }, []);
 
-  useInput((input, key) => {
-    const index = Math.min(focusRef.current, Math.max(0, count - 1));
-    const pane = panes.current[index] ?? null;
-    const action = keyAction(input, key, { inputEmpty: pane?.inputEmpty() ?? true });
-    if (action === 'quit') onQuit();
-    else if (action === 'focusNext') setFocus((index + 1) % Math.max(1, count));
-    else if (action === 'focusPrevious') setFocus((index - 1 + count) % Math.max(1, count));
-    else pane?.handle(action, input, key);
+  useInput((chunk, chunkKey) => {
+    for (const { input, key } of splitKeys(chunk, chunkKey)) {
+      const index = Math.min(focusRef.current, Math.max(0, count - 1));
+      const pane = panes.current[index] ?? null;
+      const action = keyAction(input, key, { inputEmpty: pane?.inputEmpty() ?? true });
+      if (action === 'quit') return onQuit();
+      if (action === 'focusNext') setFocus((index + 1) % Math.max(1, count));
+      else if (action === 'focusPrevious') setFocus((index - 1 + count) % Math.max(1, count));
+      else pane?.handle(action, input, key);
+    }
   });
 
   if (count === 0) {

@@ -85,6 +85,15 @@ describe('ChatApp', () => {
     expect(row).toContain(`#${MESSAGES[2]?.msgId} · 3 · 103`);
   });
 
+  it('keys that arrive in one chunk each act (Tab Tab, then text): none is lost', async () => {
+    const panes = [aliceWithChats(), new FakeSession('bob'), new FakeSession('carol')];
+    const app = renderApp(panes, 120, 30);
+    await app.waitFor((f) => f.includes('▶ alice@default'));
+    await app.ready();
+    app.stdin.write('\t\thi');
+    await app.waitFor((f) => f.includes('▶ carol@default') && f.includes('carol> hi'));
+  });
+
   it('Tab and Shift-Tab move the focus, and keys go to the focused pane', async () => {
     const alice = aliceWithChats();
     const bob = new FakeSession('bob');
