@@ -81,6 +81,18 @@ describe('ChatSession against a real server', () => {
     expect(bobView.state.conversations[AB]?.unread).toBe(1);
   });
 
+  it('reads what arrives in the selected conversation: unread stays 0 and the sender learns the read seq', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const alice = await session(server.httpUrl, 'alice');
+    const bob = await session(server.httpUrl, 'bob');
+    bob.submit('/dm alice');
+    alice.submit('/dm bob');
+    for (const text of ['one', 'two', 'three']) alice.submit(text);
+    await until(bob, hasText(AB, 'three'), 'three at bob');
+    await until(bob, (v) => v.state.conversations[AB]?.unread === 0, "bob's unread back to 0");
+    await until(alice, (v) => v.state.conversations[AB]?.peerReadSeq === 3, 'READ_NOTIFY with readSeq 3 at alice');
+  });
+
   it('shows a refusal inline with its code name and marks the message failed', async () => {
     const { server } = await world(['alice', 'bob']);
     const http = await import('../../src/client/index.js');

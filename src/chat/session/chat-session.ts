@@ -69,6 +69,9 @@ export class ChatSession implements ChatSessionHandle {
   readonly #lastTyping = new Map<string, number>();
   #listRefresh: NodeJS.Timeout | undefined;
   #gapNoticeTimer: NodeJS.Timeout | undefined;
+  #countdown: NodeJS.Timeout | undefined;
+  /** The highest seq a READ was sent for, per conversation (the READ_ACK lowers `unread` later). */
+  readonly #readSent = new Map<string, number>();
 
   private constructor(options: ChatSessionOptions, http: ImHttp, lastPts: number) {
     this.#options = options;
@@ -153,7 +156,7 @@ export class ChatSession implements ChatSessionHandle {
   /** Closes the connection cleanly and saves the cursor. */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const timer of [this.#reconnectTimer, this.#pingTimer, this.#pushAckTimer, this.#listRefresh, this.#gapNoticeTimer]) clearTimeout(timer);
+    for (const timer of [this.#reconnectTimer, this.#pingTimer, this.#pushAckTimer, this.#listRefresh, this.#gapNoticeTimer, this.#countdown]) clearTimeout(timer);
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) await client.close(1000, 'bye').catch(() => undefined);
@@ -221,8 +224,16 @@ export class ChatSession implements ChatSessionHandle {
   #scheduleReconnect(): void {
     const attempt = ++this.#attempt;
     const delay = backoffDelay(attempt, this.#options.backoff);
-    this.#store.dispatch({ type: 'connection', state: { kind: 'reconnecting', attempt, nextInMs: delay } });
-    this.#reconnectTimer = setTimeout(() => void this.#reconnect(), delay);
+    const due = Date.now() + delay;
+    const show = () => this.#store.dispatch({ type: 'connection', state: { kind: 'reconnecting', attempt, nextInMs: Math.max(0, due - Date.now()) } });
+    show();
+    // The status line counts down ("reconnecting in 4s"), as a person watching it expects.
+    this.#countdown = setInterval(show, 1000);
+    this.#countdown.unref();
+    this.#reconnectTimer = setTimeout(() => {
+      clearInterval(this.#countdown);
+      void this.#reconnect();
+    }, delay);
   }
 
   async #reconnect(): Promise<void> {
@@ -265,10 +276,11 @@ export class ChatSession implements ChatSessionHandle {
     if (isCmd(frame, CmdType.KICK)) this.#store.notice('error', `kicked: ${frame.content.reason}`);
     if (isCmd(frame, CmdType.PUSH) && frame.stamp.seq !== undefined) {
       if (!known) this.#scheduleListRefresh();
-      const conv = this.view.state.conversations[frame.stamp.convId];
-      if (conv !== undefined && conv.convId === this.view.state.selected) this.#markRead(conv);
       this.#schedulePushAck();
     }
+    // A pane shows its selected conversation, so what arrives there (PUSH, or SYNC after a reconnect) is read.
+    const selected = this.#selected();
+    if (selected !== undefined) this.#markRead(selected);
     if (this.view.state.gaps.length > 0 && !this.#gapSync.running) void this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
   }
 
@@ -317,9 +329,15 @@ export class ChatSession implements ChatSessionHandle {
     }
   }
 
+  /** READ up to the newest message; one READ per conversation and seq, however many frames ask. */
   #markRead(conv: Conversation): void {
     if (conv.unread <= 0 || this.#client === undefined) return;
-    this.#client.read(conv.convId, conv.maxSeq).catch((e: unknown) => this.#noticeUnlessClosed(e));
+    if ((this.#readSent.get(conv.convId) ?? 0) >= conv.maxSeq) return;
+    this.#readSent.set(conv.convId, conv.maxSeq);
+    this.#client.read(conv.convId, conv.maxSeq).catch((e: unknown) => {
+      this.#readSent.delete(conv.convId);
+      this.#noticeUnlessClosed(e);
+    });
   }
 
   #schedulePushAck(): void {
