@@ -151,6 +151,14 @@ describe('reduce: SYNC_RESP', () => {
     expect(s.syncSince).toBeNull();
   });
 
+  it('a reconnect that caught up says so, unless it fetched nothing or a real gap notice is up', () => {
+    const idle = createChatState(ALICE, 4);
+    expect(reduce(idle, { type: 'caughtUp', from: 4, to: 4, messages: 0 }).gapFilled).toBeNull();
+    expect(reduce(idle, { type: 'caughtUp', from: 4, to: 6, messages: 2 }).gapFilled).toEqual({ from: 5, to: 6, messages: 2 });
+    const noticed = { ...idle, gapFilled: { from: 2, to: 3, messages: 1 } };
+    expect(reduce(noticed, { type: 'caughtUp', from: 4, to: 6, messages: 2 }).gapFilled).toEqual({ from: 2, to: 3, messages: 1 });
+  });
+
   it('keeps syncSince at the page end while hasMore, so the next page covers from there', () => {
     const s = run([{ type: 'syncRequested', sincePts: 0 }, syncResp([push({ msgId: '1', seq: 1, pts: 1 })], 9, true)]);
     expect(s.pts).toBe(1);

@@ -160,6 +160,9 @@ describe('ChatSession against a real server', () => {
     expect((syncs[0]?.frame as unknown as { content: { sincePts: number } }).content.sincePts).toBe(2);
     const synced = wire.find((e) => e.direction === 'in' && e.frame.header.cmd === CmdType.SYNC_RESP);
     expect((synced?.frame as unknown as { content: { messages: unknown[] } }).content.messages).toHaveLength(1);
+    // the status line says what the catch-up filled
+    await until(second, (v) => v.state.gapFilled !== null, 'the gap-filled notice');
+    expect(second.view.state.gapFilled).toEqual({ from: 3, to: 3, messages: 1 });
   });
 
   it('reconnects with backoff after the server restarts, then sends what was typed while offline', async () => {

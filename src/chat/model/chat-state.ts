@@ -60,6 +60,9 @@ export function reduce(state: ChatState, event: ChatEvent): ChatState {
       const failed: ChatMessage = { ...pending, status: 'failed', error: { code: 0, message: event.message } };
       return { ...state, pending: { ...state.pending, [event.reqId]: failed } };
     }
+    case 'caughtUp':
+      if (event.messages === 0 || state.gapFilled !== null) return state;
+      return { ...state, gapFilled: { from: event.from + 1, to: event.to, messages: event.messages } };
     case 'dismissGapNotice':
       return state.gapFilled === null ? state : { ...state, gapFilled: null };
   }

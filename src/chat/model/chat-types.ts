@@ -146,6 +146,17 @@ export interface SendFailedEvent {
   message: string;
 }
 
+/**
+ * A (re)connect's SYNC fetched what arrived while this device was away: the time offline is a
+ * gap too, so the status line says it was filled (unless a real pts gap already says so).
+ */
+export interface CaughtUpEvent {
+  type: 'caughtUp';
+  from: number;
+  to: number;
+  messages: number;
+}
+
 /** The status line has shown the gap notice. */
 export interface DismissGapNoticeEvent {
   type: 'dismissGapNotice';
@@ -161,4 +172,5 @@ export type ChatEvent =
   | SelectEvent
   | OpenEvent
   | SendFailedEvent
+  | CaughtUpEvent
   | DismissGapNoticeEvent;

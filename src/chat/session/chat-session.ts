@@ -203,7 +203,8 @@ export class ChatSession implements ChatSessionHandle {
   /** After every (re)connect: the list (names, counters), SYNC to the end, then resend what was never acked. */
   async #catchUp(): Promise<void> {
     await this.#refreshConversations();
-    await this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
+    const outcome = await this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
+    if (outcome !== undefined) this.#store.dispatch({ type: 'caughtUp', ...outcome });
     this.#outbox.resendAll();
   }
 
