@@ -136,6 +136,22 @@ describe('ChatSession against a real server', () => {
     expect(v.overlay?.lines.join('\n')).toMatch(/alice {2}\(owner\)[\s\S]*bob[\s\S]*carol/);
   });
 
+  it('/room create and /join: a chatroom message arrives with a seq and no pts (read diffusion)', async () => {
+    const { server } = await world();
+    const bob = await session(server.httpUrl, 'bob');
+    const carol = await session(server.httpUrl, 'carol');
+    bob.submit('/room create lobby');
+    await until(bob, (v) => v.state.selected === 'chatroom:lobby', 'the room to open');
+    carol.submit('/join lobby');
+    await until(carol, (v) => v.notice?.text === 'joined lobby (2 members)', 'the join notice');
+    expect(carol.view.state.selected).toBe('chatroom:lobby');
+    bob.submit('welcome');
+    const v = await until(carol, hasText('chatroom:lobby', 'welcome'), 'the room message at carol');
+    const got = timelineView(v.state, 'chatroom:lobby').at(-1);
+    expect(got?.seq).toBe(1);
+    expect(got?.pts).toBeUndefined();
+  });
+
   it('resumes from the saved pts: a restart SYNCs only what it missed', async () => {
     const { server } = await world(['alice', 'bob']);
     const dir = mkdtempSync(join(tmpdir(), 'im-chat-state-'));
