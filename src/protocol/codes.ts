@@ -164,6 +164,7 @@ export const msgTypeName = (code: number): string => msgTypeNames.get(code) ?? `
 export const convTypeName = (code: number): string => convTypeNames.get(code) ?? `CONV_${code}`;
 export const errorName = (code: number): string => errorNames.get(code) ?? `ERROR_${code}`;
 
+export const isCmdType = (n: unknown): n is CmdType => typeof n === 'number' && cmdNames.has(n);
 export const isConvType = (n: unknown): n is ConvType => typeof n === 'number' && convTypeNames.has(n);
 export const isMsgType = (n: unknown): n is MsgType => typeof n === 'number' && msgTypeNames.has(n);
 export const isErrorCode = (n: unknown): n is ErrorCode => typeof n === 'number' && errorNames.has(n);

@@ -7,10 +7,6 @@ export const isValidId = (s: unknown): s is string => typeof s === 'string' && I
 /** The reserved sender of `/system/send` messages; nobody can register it. */
 export const SYSTEM_USER = 'system';
 
-/** A msgId on the wire: the decimal form of a positive 64-bit Snowflake. */
-export const MSG_ID_PATTERN = /^[1-9][0-9]{0,19}$/;
-export const isValidMsgId = (s: unknown): s is string => typeof s === 'string' && MSG_ID_PATTERN.test(s);
-
 const GROUP_PREFIX: Partial<Record<ConvType, string>> = {
   [ConvType.GROUP]: 'group',
   [ConvType.CHATROOM]: 'chatroom',

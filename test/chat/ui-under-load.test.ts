@@ -4,6 +4,7 @@ import { startEmbeddedServer } from '../../src/chat/embedded-server.js';
 import { ChatSession } from '../../src/chat/session/chat-session.js';
 import { ImClient } from '../../src/client/index.js';
 import { ConvType, MsgType } from '../../src/protocol/codes.js';
+import { until } from './ui/fake-session.js';
 import { FakeKeyboard, FakeTty, loadRunChatUi } from './ui/fake-terminal.js';
 
 const runChatUi = await loadRunChatUi();
@@ -14,13 +15,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function until(check: () => boolean, label: () => string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${label()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Under load the UI may take a while to catch up: the waits get 15 s, not fake-session's 3 s. */
+const LOADED_MS = 15_000;
 
 describe('the chat UI with real sessions under a stream of messages', () => {
   it('50 messages/s into a pane: every one shown, and the screen is never cleared (no flicker)', async () => {
@@ -37,7 +33,7 @@ describe('the chat UI with real sessions under a stream of messages', () => {
       quit.abort();
       await ui;
     });
-    await until(() => stripVTControlCharacters(stdout.output).includes('bob@default'), () => 'the first frame');
+    await until(() => stripVTControlCharacters(stdout.output).includes('bob@default'), () => 'the first frame', LOADED_MS);
     const firstFrameAt = stdout.writes.length;
 
     // A second device of alice's, so the panes only receive (as from a busy peer).
@@ -57,8 +53,8 @@ describe('the chat UI with real sessions under a stream of messages', () => {
       }, 20);
     });
     const bob = sessions[1]!;
-    await until(() => (bob.view.state.timelines['single:alice:bob']?.length ?? 0) === total, () => `bob has ${bob.view.state.timelines['single:alice:bob']?.length ?? 0} of ${total}`);
-    await until(() => stripVTControlCharacters(stdout.writes.slice(-1).join('')).includes(`burst 中文 ${total}`), () => 'the last message on screen');
+    await until(() => (bob.view.state.timelines['single:alice:bob']?.length ?? 0) === total, () => `bob has ${bob.view.state.timelines['single:alice:bob']?.length ?? 0} of ${total}`, LOADED_MS);
+    await until(() => stripVTControlCharacters(stdout.writes.slice(-1).join('')).includes(`burst 中文 ${total}`), () => 'the last message on screen', LOADED_MS);
 
     const after = stdout.writes.slice(firstFrameAt).join('');
     expect(after.includes(CLEAR_SCREEN), 'ink cleared the whole screen during the stream').toBe(false);

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { createElement } from 'react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { plainTheme } from '../../src/cli/theme.js';
 import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
 import type { PushFrame, ServerFrame } from '../../src/protocol/frames.js';
@@ -261,6 +261,12 @@ describe('fanOut', () => {
 
 const strip = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 
+/**
+ * Resolves once ink has drawn a frame that passes `expectations` (re-checked as frames come, since
+ * React commits the store's updates after the call that made them); fails with their last error.
+ */
+const redrawn = (expectations: () => void) => vi.waitFor(expectations, { timeout: 5_000, interval: 10 });
+
 describe('live view', () => {
   it('shows a spinner row per running scenario with its current step, then a ✓/✗ line when each ends', async () => {
     const store = new LiveRunStore();
@@ -269,19 +275,21 @@ describe('live view', () => {
     store.scenarioStarted('scenarios/dm.yaml', 'direct messages');
     store.scenarioStarted('scenarios/group.yaml', 'group');
     store.step({ file: 'scenarios/dm.yaml', index: 3, kind: 'expect', status: 'start', source: { file: 'scenarios/dm.yaml', line: 17, text: '' } });
-    await new Promise((r) => setTimeout(r, 50));
-    let frame = strip(view.lastFrame());
-    expect(frame).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] scenarios\/dm\.yaml {2}direct messages {2}scenarios\/dm\.yaml:17 expect/);
-    expect(frame).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] scenarios\/group\.yaml {2}group/);
-    expect(frame).toContain('0/2 done');
+    await redrawn(() => {
+      const frame = strip(view.lastFrame());
+      expect(frame).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] scenarios\/dm\.yaml {2}direct messages {2}scenarios\/dm\.yaml:17 expect/);
+      expect(frame).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] scenarios\/group\.yaml {2}group/);
+      expect(frame).toContain('0/2 done');
+    });
 
     store.scenarioEnded('scenarios/dm.yaml', true, scenarioLine(result(), plainTheme));
     store.scenarioEnded('scenarios/group.yaml', false, scenarioLine({ ...failed, name: 'group' }, plainTheme));
-    await new Promise((r) => setTimeout(r, 50));
-    frame = strip(view.lastFrame());
-    expect(frame).toContain('✓ scenarios/dm.yaml  direct messages  (0.4 s, 12 steps)');
-    expect(frame).toContain('✗ scenarios/group.yaml  group  (1.2 s, 5 steps)');
-    expect(frame).toContain('2/2 done · 1 passed · 1 failed');
+    await redrawn(() => {
+      const frame = strip(view.lastFrame());
+      expect(frame).toContain('✓ scenarios/dm.yaml  direct messages  (0.4 s, 12 steps)');
+      expect(frame).toContain('✗ scenarios/group.yaml  group  (1.2 s, 5 steps)');
+      expect(frame).toContain('2/2 done · 1 passed · 1 failed');
+    });
     view.unmount();
   });
 
@@ -290,10 +298,11 @@ describe('live view', () => {
     store.start(10);
     const view = render(createElement(LiveView, { store, theme: plainTheme, rows: 5 }));
     for (let i = 0; i < 10; i++) store.scenarioStarted(`scenarios/s${i}.yaml`, `s${i}`);
-    await new Promise((r) => setTimeout(r, 50));
-    const lines = strip(view.lastFrame()).split('\n');
-    expect(lines).toHaveLength(4);
-    expect(lines[2]).toContain('… and 8 more running');
+    await redrawn(() => {
+      const lines = strip(view.lastFrame()).split('\n');
+      expect(lines).toHaveLength(4);
+      expect(lines[2]).toContain('… and 8 more running');
+    });
     view.unmount();
   });
 });

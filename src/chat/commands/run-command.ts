@@ -1,5 +1,6 @@
 import type { ImHttp } from '../../client/index.js';
 import { ConvType, GROUP_CONV_TYPES, MsgType, cmdName, convTypeName } from '../../protocol/codes.js';
+import { isValidId } from '../../protocol/ids.js';
 import { timelineView } from '../model/chat-selectors.js';
 import type { Conversation } from '../model/chat-types.js';
 import type { Notice, Overlay, SessionView, WireEvent } from '../session/session-types.js';
@@ -33,7 +34,6 @@ export interface CommandContext {
 type Handler<K extends ChatCommand['kind']> = (ctx: CommandContext, command: Extract<ChatCommand, { kind: K }>) => Promise<void> | void;
 
 const GROUP_TYPES: ReadonlySet<number> = new Set(GROUP_CONV_TYPES);
-const VALID_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Rejections (ImRequestError…) propagate: the session shows them with their code name. */
 export async function runCommand(ctx: CommandContext, command: ChatCommand): Promise<void> {
@@ -46,15 +46,15 @@ const HANDLERS: { [K in ChatCommand['kind']]: Handler<K> } = {
   stranger: (ctx, { user }) => openPair(ctx, ConvType.STRANGER_CHAT, user),
   create: async (ctx, { convType, name, members }) => {
     // A name that is a valid id becomes the group id, so others can `/join` it by the name they see.
-    const request = { type: convType, name, members, ...(VALID_ID.test(name) ? { groupId: name } : {}) };
+    const request = { type: convType, name, members, ...(isValidId(name) ? { groupId: name } : {}) };
     const { groupId } = await ctx.http().groupCreate(request);
-    openGroup(ctx, convType, groupId, name);
+    openAndSelect(ctx, convType, groupId, name);
     ctx.notice('info', `created ${convTypeName(convType).toLowerCase()} ${groupId}${members.length > 0 ? ` with ${members.join(', ')}` : ''}`);
   },
   join: async (ctx, { groupId }) => {
     await ctx.http().groupJoin(groupId);
     const info = await ctx.http().groupInfo(groupId);
-    openGroup(ctx, info.type, info.groupId, info.name);
+    openAndSelect(ctx, info.type, info.groupId, info.name);
     ctx.notice('info', `joined ${info.name} (${info.memberCount} members)`);
   },
   invite: async (ctx, { users }) => {
@@ -70,7 +70,7 @@ const HANDLERS: { [K in ChatCommand['kind']]: Handler<K> } = {
   members: async (ctx) => {
     const conv = needGroup(ctx);
     const { members } = await ctx.http().groupMembers(conv.target);
-    const lines = members.map((m) => `${m.userId}${m.role === 'member' ? '' : `  (${m.role})`}${'muted' in m && m.muted ? '  muted' : ''}`);
+    const lines = members.map((m) => `${m.userId}${m.role === 'member' ? '' : `  (${m.role})`}${m.muted ? '  muted' : ''}`);
     ctx.overlay({ title: `${conv.name}: ${members.length} members`, lines });
   },
   friendAdd: async (ctx, { user }) => {
@@ -136,14 +136,12 @@ const HANDLERS: { [K in ChatCommand['kind']]: Handler<K> } = {
 
 function openPair(ctx: CommandContext, convType: ConvType, user: string): void {
   if (user === ctx.userId) throw new Error('that is you: pick someone else');
-  if (!VALID_ID.test(user)) throw new Error(`"${user}" is not a user id (letters, digits, _ . -)`);
-  ctx.open(convType, user, user);
-  const selected = ctx.selected();
-  if (selected !== undefined) ctx.afterOpen(selected.convId);
+  if (!isValidId(user)) throw new Error(`"${user}" is not a user id (letters, digits, _ . -)`);
+  openAndSelect(ctx, convType, user, user);
 }
 
-function openGroup(ctx: CommandContext, convType: ConvType, groupId: string, name: string): void {
-  ctx.open(convType, groupId, name);
+function openAndSelect(ctx: CommandContext, convType: ConvType, target: string, name: string): void {
+  ctx.open(convType, target, name);
   const selected = ctx.selected();
   if (selected !== undefined) ctx.afterOpen(selected.convId);
 }

@@ -72,19 +72,7 @@ function onOpen(state: ChatState, event: OpenEvent): ChatState {
   const existing = state.conversations[event.convId];
   const selected = { ...state, selected: event.convId };
   if (existing !== undefined) return existing.name === event.name ? selected : putConversation(selected, { ...existing, name: event.name });
-  return putConversation(selected, {
-    convId: event.convId,
-    convType: event.convType,
-    target: event.target,
-    name: event.name,
-    maxSeq: 0,
-    readSeq: 0,
-    peerReadSeq: null,
-    unread: 0,
-    lastMessage: null,
-    lastActivity: event.at,
-    hasMoreHistory: true,
-  });
+  return putConversation(selected, { ...emptyConversation(event.convId, event.convType, event.target, event.name), lastActivity: event.at });
 }
 
 function reduceFrame(state: ChatState, frame: ServerFrame): ChatState {
@@ -213,13 +201,7 @@ function mergeSummary(state: ChatState, summary: ConversationSummary): ChatState
   const last = summary.lastMessage === null ? null : fromPush(summary.lastMessage);
   const keepOwnLast = existing?.lastMessage != null && (existing.lastMessage.seq ?? 0) >= (last?.seq ?? 0);
   const base: Conversation = {
-    convId: summary.convId,
-    convType: summary.convType,
-    target: summary.target,
-    name: summary.name,
-    maxSeq: 0,
-    readSeq: 0,
-    unread: 0,
+    ...emptyConversation(summary.convId, summary.convType, summary.target, summary.name),
     peerReadSeq: existing?.peerReadSeq ?? null,
     lastMessage: keepOwnLast ? existing?.lastMessage ?? null : last,
     lastActivity: Math.max(existing?.lastActivity ?? 0, last?.sendTime ?? 0),
@@ -237,14 +219,13 @@ function putConversation(state: ChatState, conv: Conversation): ChatState {
   return { ...state, conversations: { ...state.conversations, [conv.convId]: conv } };
 }
 
-function newConversation(userId: string, m: ChatMessage): Conversation {
-  const peerTyped = m.convType === ConvType.SINGLE || m.convType === ConvType.STRANGER_CHAT;
-  const target = peerTyped && m.to === userId ? m.from : m.to;
+/** A conversation with no message seen yet. */
+function emptyConversation(convId: string, convType: ConvType, target: string, name: string): Conversation {
   return {
-    convId: m.convId,
-    convType: m.convType,
+    convId,
+    convType,
     target,
-    name: target,
+    name,
     maxSeq: 0,
     readSeq: 0,
     peerReadSeq: null,
@@ -253,6 +234,13 @@ function newConversation(userId: string, m: ChatMessage): Conversation {
     lastActivity: 0,
     hasMoreHistory: true,
   };
+}
+
+/** The conversation a message from an unlisted conversation belongs to, named after its peer or group. */
+function newConversation(userId: string, m: ChatMessage): Conversation {
+  const peerTyped = m.convType === ConvType.SINGLE || m.convType === ConvType.STRANGER_CHAT;
+  const target = peerTyped && m.to === userId ? m.from : m.to;
+  return emptyConversation(m.convId, m.convType, target, target);
 }
 
 function pendingMessage(userId: string, e: SentEvent): ChatMessage {

@@ -1,5 +1,4 @@
-import { isConvType, isErrorCode, isMsgType } from '../../protocol/codes.js';
-import { isCmdCode } from './wire-names.js';
+import { isCmdType, isConvType, isErrorCode, isMsgType } from '../../protocol/codes.js';
 
 /**
  * What people typed goes into the file as data, but the runner reads every string for `{{…}}`
@@ -52,6 +51,6 @@ function keepKey(key: string, value: unknown, parentKey: string | undefined): bo
   if (key === 'convType') return isConvType(value);
   if (key === 'msgType') return isMsgType(value);
   if (key === 'code' && parentKey === 'content') return value === 0 || isErrorCode(value);
-  if (key === 'cmd' && parentKey === 'header') return isCmdCode(value);
+  if (key === 'cmd' && parentKey === 'header') return isCmdType(value);
   return true;
 }

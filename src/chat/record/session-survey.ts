@@ -1,8 +1,9 @@
-import { CmdType, ConvType, GROUP_CONV_TYPES } from '../../protocol/codes.js';
+import { CmdType, ConvType, ErrorCode, GROUP_CONV_TYPES } from '../../protocol/codes.js';
 import { isCmd } from '../../protocol/frames.js';
 import { isValidId } from '../../protocol/ids.js';
+import { RESERVED_USER_NAMES } from '../../runner/surface.js';
 import { isJson, type Json, type RecordedEvent, type RecorderOptions } from './recording-types.js';
-import { convLabel, NOT_FRIENDS, REPLY_CMDS, splitConvId, GROUP_PREFIXES, USER_NOT_FOUND } from './wire-names.js';
+import { convLabel, REPLY_CMDS, splitConvId, GROUP_PREFIXES } from './wire-names.js';
 
 /**
  * A first pass over the session: who took part, on which devices, and what the world must look
@@ -21,8 +22,6 @@ export interface SessionSurvey {
   groups: Json[];
 }
 
-/** Names the scenario format reserves for other meanings. */
-const RESERVED_USERS: ReadonlySet<string> = new Set(['admin', 'anonymous', 'system', 'all', 'none', 'users']);
 const PEER_TYPES: ReadonlySet<number> = new Set([ConvType.SINGLE, ConvType.STRANGER_CHAT, ConvType.SYSTEM_CONVERSATION]);
 const ADMIN_PATHS: ReadonlySet<string> = new Set(['/group/add-members', '/group/remove-members', '/group/mute', '/group/set-role']);
 
@@ -117,7 +116,7 @@ export function surveySession(events: readonly RecordedEvent[], options: Recorde
   }
   const extras: string[] = [];
   const mention = (...users: string[]) => {
-    for (const u of users) if (isValidId(u) && !RESERVED_USERS.has(u) && !devices.has(u) && !extras.includes(u)) extras.push(u);
+    for (const u of users) if (isValidId(u) && !RESERVED_USER_NAMES.has(u) && !devices.has(u) && !extras.includes(u)) extras.push(u);
   };
   const groups = new GroupEvidence(created);
   const sent = new Map<string, [string, string]>();
@@ -140,9 +139,9 @@ export function surveySession(events: readonly RecordedEvent[], options: Recorde
     if (direction === 'out' && cmd === CmdType.SEND) {
       const route = isJson(frame.route) ? frame.route : {};
       const to = typeof route.to === 'string' ? route.to : '';
-      if (PEER_TYPES.has(route.convType as number) && refused !== USER_NOT_FOUND) mention(to);
+      if (PEER_TYPES.has(route.convType as number) && refused !== ErrorCode.USER_NOT_FOUND) mention(to);
       if (route.convType === ConvType.SINGLE && ok) sent.set(pairKey(e.user, to), [e.user, to]);
-      if (route.convType === ConvType.SINGLE && refused === NOT_FRIENDS) settled.add(pairKey(e.user, to));
+      if (route.convType === ConvType.SINGLE && refused === ErrorCode.NOT_FRIENDS) settled.add(pairKey(e.user, to));
       if (isGroupType(route.convType) && ok) groups.member(to, route.convType, e.user);
     } else if (direction === 'out' && (cmd === CmdType.READ || cmd === CmdType.HISTORY) && ok) {
       const conv = splitConvId((frame.content as { convId?: unknown }).convId);

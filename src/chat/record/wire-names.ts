@@ -1,4 +1,4 @@
-import { cmdName, CmdType, ErrorCode, errorName, isConvType, isErrorCode, isMsgType, msgTypeName } from '../../protocol/codes.js';
+import { CmdType, errorName, isConvType, isErrorCode, isMsgType, msgTypeName } from '../../protocol/codes.js';
 
 /** The scenario names of conversation types (docs/scenarios.md), which differ from the protocol's. */
 const CONV_LABELS: Readonly<Record<number, string>> = {
@@ -17,17 +17,16 @@ export const convLabel = (n: unknown): unknown => (isConvType(n) ? CONV_LABELS[n
 export const msgLabel = (n: unknown): unknown => (isMsgType(n) ? msgTypeName(n).toLowerCase() : n);
 export const errorLabel = (n: unknown): unknown => (isErrorCode(n) ? errorName(n) : n);
 
-export const isCmdCode = (n: unknown): boolean => typeof n === 'number' && !cmdName(n).startsWith('CMD_');
-
 export const GROUP_PREFIXES: ReadonlySet<string> = new Set(['group', 'chatroom', 'channel', 'mgroup', 'custom']);
 
-const LABEL_TYPES: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(CONV_LABELS).map(([n, label]) => [label, Number(n)]));
+/** The labels are also the convId prefixes (PROTOCOL.md §1). */
+const LABELS: ReadonlySet<string> = new Set(Object.values(CONV_LABELS));
 
 /** `group:team` → `{ type: 'group', parts: ['team'] }`; anything else → undefined. */
 export function splitConvId(convId: unknown): { type: string; parts: string[] } | undefined {
   if (typeof convId !== 'string') return undefined;
   const [type, ...parts] = convId.split(':');
-  if (type === undefined || parts.length === 0 || !(type in LABEL_TYPES)) return undefined;
+  if (type === undefined || parts.length === 0 || !LABELS.has(type)) return undefined;
   return { type, parts };
 }
 
@@ -39,6 +38,3 @@ export const REPLY_CMDS: ReadonlySet<number> = new Set([
   CmdType.HISTORY_RESP,
   CmdType.ERROR,
 ]);
-
-export const USER_NOT_FOUND: number = ErrorCode.USER_NOT_FOUND;
-export const NOT_FRIENDS: number = ErrorCode.NOT_FRIENDS;

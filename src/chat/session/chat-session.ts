@@ -1,5 +1,5 @@
 import { ImClient, ImHttp, isImClientError, isImRequestError, type CloseInfo, type HttpCallRecord } from '../../client/index.js';
-import { CmdType, ConvType, ErrorCode, MsgType } from '../../protocol/codes.js';
+import { CloseCode, CmdType, ConvType, ErrorCode, MsgType } from '../../protocol/codes.js';
 import { isCmd, type ServerFrame } from '../../protocol/frames.js';
 import { convIdFor } from '../../protocol/ids.js';
 import { backoffDelay, type BackoffOptions } from '../model/backoff.js';
@@ -39,8 +39,6 @@ export interface ChatSessionOptions {
 }
 
 const AUTH_CODES: ReadonlySet<number> = new Set([ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED]);
-/** The server closed because the same user@device connected elsewhere (§3): reconnecting would kick that one back. */
-const KICK_CLOSE = 4001;
 const TYPING_EVERY_MS = 3_000;
 /** How long the status line says "gap filled" before it goes back to normal. */
 const GAP_NOTICE_MS = 8_000;
@@ -213,7 +211,8 @@ export class ChatSession implements ChatSessionHandle {
     this.#client = undefined;
     clearInterval(this.#pingTimer);
     if (this.#closing) return;
-    if (info.code === KICK_CLOSE) {
+    // The same user@device connected elsewhere (§3): reconnecting would kick that one back.
+    if (info.code === CloseCode.KICKED) {
       if (this.view.state.connection.kind !== 'kicked') {
         this.#store.dispatch({ type: 'connection', state: { kind: 'kicked', reason: info.reason || 'signed in elsewhere' } });
       }
@@ -270,12 +269,14 @@ export class ChatSession implements ChatSessionHandle {
   #onFrame(frame: ServerFrame): void {
     this.#wire({ direction: 'in', frame, at: Date.now() });
     this.#log.remember(frame);
-    const known = isCmd(frame, CmdType.PUSH) ? this.view.state.conversations[frame.stamp.convId] !== undefined : true;
-    if (isCmd(frame, CmdType.PUSH)) this.#onPushTyping(frame.stamp.convId, frame.route.from, frame.route.msgType);
+    const push = isCmd(frame, CmdType.PUSH) ? frame : undefined;
+    // Asked before the dispatch, which lists the conversation of a stored PUSH.
+    const known = push === undefined || this.view.state.conversations[push.stamp.convId] !== undefined;
+    if (push !== undefined) this.#onPushTyping(push.stamp.convId, push.route.from, push.route.msgType);
     this.#store.dispatch({ type: 'frame', frame });
     if (isCmd(frame, CmdType.ERROR)) this.#onError(frame.header.reqId, frame.content.code, frame.content.message);
     if (isCmd(frame, CmdType.KICK)) this.#store.notice('error', `kicked: ${frame.content.reason}`);
-    if (isCmd(frame, CmdType.PUSH) && frame.stamp.seq !== undefined) {
+    if (push?.stamp.seq !== undefined) {
       if (!known) this.#scheduleListRefresh();
       this.#schedulePushAck();
     }

@@ -91,7 +91,9 @@ export function timelineRows(messages: readonly ChatMessage[], options: Timeline
   const shown = messages.filter((m) => m.msgType !== MsgType.TYPING);
   const showTime = width >= 30;
   const nickCap = width >= 60 ? 12 : 8;
-  const nickWidth = Math.min(nickCap, shown.reduce((n, m) => Math.max(n, displayWidth(oneLine(m.from))), 1));
+  // Measured per sender, not per message: this runs on every new message, over the whole timeline.
+  const senders = new Set(shown.map((m) => m.from));
+  const nickWidth = Math.min(nickCap, [...senders].reduce((n, from) => Math.max(n, displayWidth(oneLine(from))), 1));
   const prefixWidth = (showTime ? 9 : 0) + nickWidth + 1;
   const rows: TimelineRow[] = [];
   let lastDay: string | null = null;

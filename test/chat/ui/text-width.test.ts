@@ -50,7 +50,10 @@ describe('text width', () => {
   });
 
   it('wraps a wide character into a one-column line without overflowing', () => {
-    for (const l of wrap('中a', 1)) expect(stringWidth(l)).toBeLessThanOrEqual(1);
+    const lines = wrap('中a', 1);
+    // A line for the wide character and one for `a` (the loop alone passed a wrap that returned none).
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(1);
   });
 
   it('shows control characters instead of sending them to the terminal', () => {
