@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,7 @@ import { passwordOf } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin', 'im.js');
-const BUILT_MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-const SRC = join(ROOT, 'src');
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const BUILD_IF_STALE = join(ROOT, 'scripts', 'build-if-stale.mjs');
 
 /** `im listening on http://HOST:PORT (ws://HOST:PORT/ws)` (PROTOCOL.md §2). */
 const READY_LINE = /^im listening on (http:\/\/\S+) \((ws:\/\/\S+)\)$/m;
@@ -35,34 +33,14 @@ const ADMIN_LINE = /^\s*admin\s+(\S+)\s+\(Bearer/m;
 const READY_TIMEOUT_MS = 15_000;
 const TERM_GRACE_MS = 5_000;
 
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const mtime = entry.isDirectory() ? await newestMtime(path) : (await stat(path)).mtimeMs;
-    newest = Math.max(newest, mtime);
-  }
-  return newest;
-}
-
-async function builtMtime(): Promise<number | undefined> {
-  try {
-    return (await stat(BUILT_MAIN)).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Builds `dist/` (tsc -p tsconfig.build.json) when it is missing or older than any file under
- * `src/`, so the CLI under test is the source under test. Rejects with tsc's output when the
- * build fails. Give the calling hook a generous timeout: a full build takes several seconds.
+ * Builds `dist/` when it is missing or older than the sources (scripts/build-if-stale.mjs, also
+ * npm's `prepare`), so the CLI under test is the source under test. Rejects with tsc's output
+ * when the build fails. Give the calling hook a generous timeout: a full build takes seconds.
  */
 export async function ensureBuilt(): Promise<void> {
-  const built = await builtMtime();
-  if (built !== undefined && built >= (await newestMtime(SRC))) return;
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BUILD_IF_STALE], { cwd: ROOT }, (error, stdout, stderr) => {
       if (error) reject(new Error(`npm run build failed (exit ${String(error.code)}):\n${stdout}${stderr}`));
       else resolve();
     });
