@@ -5,13 +5,13 @@
  *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--db :memory:]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { CmdType, ConvType, MsgType } from '../protocol/codes.js';
+import { CmdType, ConvType, MsgType, PROTOCOL_VERSION } from '../protocol/codes.js';
+import { connectUrl, wsEndpoint } from '../client/handshake.js';
 import { ImHttp } from '../client/http-client.js';
 
 interface Args { pairs: number; messages: number; window: number; db?: string }
@@ -45,7 +45,7 @@ async function startServer(db: string): Promise<{ child: ChildProcess; url: stri
 
 function open(url: string, token: string, deviceId: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}&deviceId=${deviceId}`, { perMessageDeflate: false });
+    const ws = new WebSocket(connectUrl(wsEndpoint(url), { token, deviceId }), { perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -60,6 +60,9 @@ function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/** A PUSH frame's text contains this; a substring test keeps JSON parsing off the receive path. */
+const PUSH_MARK = `"cmd":${CmdType.PUSH}`;
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
         const sendOne = () => {
           const reqId = String(next++);
           sentAt.set(reqId, performance.now());
-          sender.send(JSON.stringify({ header: { version: 1, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.SINGLE, msgType: MsgType.TEXT, to }, content: { text: `m${reqId}` } }));
+          sender.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.SINGLE, msgType: MsgType.TEXT, to }, content: { text: `m${reqId}` } }));
         };
         sender.on('message', (data) => {
           const f = JSON.parse(data.toString()) as { header: { cmd: number; reqId?: string } };
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
           if (acked === total && pushed === total) resolve();
         });
         receiver.on('message', (data) => {
-          if (!data.toString().includes('"cmd":20')) return;
+          if (!data.toString().includes(PUSH_MARK)) return;
           pushed++;
           if (pushed === total) pushDoneAt = performance.now();
           if (acked === total && pushed === total) resolve();

@@ -152,10 +152,6 @@ export class Device {
     return latest;
   }
 
-  recent(n: number): LoggedFrame[] {
-    return this.log().slice(-n);
-  }
-
   /**
    * Opens a new connection carrying lastPts. The previous one, if still open, is closed first,
    * unless `closePrevious` is false: then both are open until the server KICKs the older one,
@@ -238,7 +234,6 @@ export function parseActor(ref: string): { user: string; device: string | undefi
 
 export class Actors {
   readonly users = new Map<string, UserHandle>();
-  readonly #byId = new Map<string, UserHandle>();
 
   constructor(
     readonly baseUrl: string,
@@ -250,7 +245,6 @@ export class Actors {
     const handle: UserHandle = { ...user, devices: new Map() };
     for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock));
     this.users.set(user.name, handle);
-    this.#byId.set(user.id, handle);
     return handle;
   }
 
@@ -258,10 +252,6 @@ export class Actors {
     const handle = this.users.get(name);
     if (!handle) throw new Error(`unknown user "${name}" (known: ${[...this.users.keys()].slice(0, 10).join(', ')})`);
     return handle;
-  }
-
-  byRealId(id: string): UserHandle | undefined {
-    return this.#byId.get(id);
   }
 
   /** `alice` means alice@default (or alice's only/first device when she has no `default`). */

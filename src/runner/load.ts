@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { ConvType, GROUP_CONV_TYPES } from '../protocol/codes.js';
+import { isValidId } from '../protocol/ids.js';
 import { LoadContext, ScenarioLoadError, suggestion, type Path } from './load-context.js';
 import { CONV_TYPES, durationMs, resolveName } from './load-names.js';
 import { Roster } from './load-roster.js';
 import { convertSteps } from './load-steps.js';
-import { generatedUsersSchema, NAME_PATTERN, namedUsersSchema, RESERVED_USER_NAMES, THRESHOLD_METRICS, validation } from './surface.js';
+import { generatedUsersSchema, namedUsersSchema, RESERVED_USER_NAMES, THRESHOLD_METRICS, validation } from './surface.js';
 import type { GeneratedUsers, GroupSpec, Scenario, ServerSettings, Setup, Source, Threshold, UserSpec } from './types.js';
 
 export { ScenarioLoadError };
@@ -111,7 +112,7 @@ function readUsers(ctx: LoadContext, value: unknown): { users: UserSpec[]; gener
 }
 
 function checkName(ctx: LoadContext, name: string, path: Path, what: 'user' | 'device'): void {
-  if (!NAME_PATTERN.test(name)) ctx.fail(path, `"${name}" is not a valid ${what} name (1-64 of A-Z a-z 0-9 _ . -)`);
+  if (!isValidId(name)) ctx.fail(path, `"${name}" is not a valid ${what} name (1-64 of A-Z a-z 0-9 _ . -)`);
   if (what === 'user' && RESERVED_USER_NAMES.has(name)) ctx.fail(path, `"${name}" is reserved; pick another user name`);
 }
 
@@ -144,7 +145,7 @@ function readGroups(ctx: LoadContext, roster: Roster, groups: NonNullable<SetupI
   const seen = new Set<string>();
   return groups.map((g, i): GroupSpec => {
     const at = ['setup', 'groups', i];
-    if (!NAME_PATTERN.test(g.id)) ctx.fail([...at, 'id'], `"${g.id}" is not a valid group id (1-64 of A-Z a-z 0-9 _ . -)`);
+    if (!isValidId(g.id)) ctx.fail([...at, 'id'], `"${g.id}" is not a valid group id (1-64 of A-Z a-z 0-9 _ . -)`);
     if (seen.has(g.id)) ctx.fail([...at, 'id'], `group "${g.id}" is declared twice (ids are unique across all group types)`);
     seen.add(g.id);
     const type = resolveName(ctx, CONV_TYPES, g.type, [...at, 'type']) as ConvType;

@@ -1,4 +1,5 @@
-import { CmdType, ConvType, ErrorCode, MsgType, cmdName, errorName, msgTypeName } from '../protocol/codes.js';
+import { CmdType, ErrorCode, MsgType, cmdName, errorName, msgTypeName } from '../protocol/codes.js';
+import { CONV_TYPE_NAMES, MATCH_OPERATORS } from './surface.js';
 import type { Matcher } from './types.js';
 
 /**
@@ -25,8 +26,6 @@ export interface Comparison {
   mismatches: Mismatch[];
 }
 
-const OPERATORS = new Set(['$exists', '$gt', '$gte', '$lt', '$lte', '$ne', '$regex', '$in', '$contains', '$len']);
-
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -36,20 +35,8 @@ export const isOperatorNode = (v: unknown): v is Record<string, unknown> =>
 
 // ---- names → codes ---------------------------------------------------------------------------
 
-const CONV_ALIASES: Record<string, number> = {
-  SINGLE: ConvType.SINGLE,
-  GROUP: ConvType.GROUP,
-  CHATROOM: ConvType.CHATROOM,
-  CHANNEL: ConvType.CHANNEL,
-  MGROUP: ConvType.MILLION_GROUP,
-  MILLION_GROUP: ConvType.MILLION_GROUP,
-  SYSTEM: ConvType.SYSTEM_CONVERSATION,
-  SYSTEM_CONVERSATION: ConvType.SYSTEM_CONVERSATION,
-  CUSTOM: ConvType.CUSTOM_CONVERSATION,
-  CUSTOM_CONVERSATION: ConvType.CUSTOM_CONVERSATION,
-  STRANGER: ConvType.STRANGER_CHAT,
-  STRANGER_CHAT: ConvType.STRANGER_CHAT,
-};
+/** The loader's conversation-type names (`single`, `mgroup`, …), upper-cased like the other tables. */
+const CONV_ALIASES: Record<string, number> = Object.fromEntries(Object.entries(CONV_TYPE_NAMES).map(([name, code]) => [name.toUpperCase(), code]));
 
 /** Keys whose string values are names of a code table, resolved case-insensitively. */
 const NAME_TABLES: Record<string, Record<string, number>> = {
@@ -105,7 +92,7 @@ export const frameMatcher = (matcher: Matcher): Matcher => normalizeMatcher(matc
 // ---- codes → names, for failure output --------------------------------------------------------
 
 const CONV_NAMES = new Map<number, string>();
-for (const [name, code] of Object.entries(CONV_ALIASES)) if (!CONV_NAMES.has(code)) CONV_NAMES.set(code, name.toLowerCase());
+for (const [name, code] of Object.entries(CONV_TYPE_NAMES)) if (!CONV_NAMES.has(code)) CONV_NAMES.set(code, name);
 
 /** A code in a named position as its scenario name: 20 → PUSH, 1 → single / text, 1001 → NOT_FRIENDS. */
 function nameOf(key: 'cmd' | 'convType' | 'msgType' | 'code', code: number): string | number {
@@ -241,7 +228,7 @@ function operator(op: string, arg: unknown, actual: unknown, path: string, out: 
     }
     default:
       ok = false;
-      note = `unknown operator ${op} (known: ${[...OPERATORS].join(', ')})`;
+      note = `unknown operator ${op} (known: ${MATCH_OPERATORS.join(', ')})`;
   }
   if (ok) out.passed++;
   else out.mismatches.push(note === undefined ? { path, expected: { [op]: arg }, actual } : { path, expected: { [op]: arg }, actual, note });

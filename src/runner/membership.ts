@@ -41,10 +41,6 @@ export class Membership implements MembershipModel {
     if (last && last.until === undefined) last.until = at;
   }
 
-  convIdOf(groupId: string): string | undefined {
-    return this.#convOfGroup.get(groupId);
-  }
-
   isMember(user: string, convId: string, at: number): boolean {
     const [prefix, ...parts] = convId.split(':');
     if (prefix !== undefined && PAIR_PREFIXES.has(prefix)) return parts.includes(user);

@@ -1,4 +1,5 @@
 import type { Actors, UserHandle } from './actors.js';
+import { mapLimit } from './map-limit.js';
 import type { Membership } from './membership.js';
 import type { IdMap } from './steps/ids.js';
 import type { Scenario, UserSpec } from './types.js';
@@ -16,15 +17,6 @@ export interface SetupDeps {
   ids: IdMap;
   membership: Membership;
   timeoutMs: number;
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Explicit users, then generated ones (`u1..uN`). */

@@ -15,9 +15,6 @@ import { CloseCode, CmdType, ConvType, ErrorCode, MsgType } from '../protocol/co
 /** `250ms`, `2s`, `1.5s`, `1m`; a bare number is milliseconds. */
 export const DURATION_PATTERN = /^\d+(\.\d+)?(ms|s|m)$/;
 
-/** userId / groupId / deviceId charset of PROTOCOL.md §1. */
-export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /** Names a user may not take: they mean something else where users are referenced. */
 export const RESERVED_USER_NAMES: ReadonlySet<string> = new Set(['admin', 'anonymous', 'system', 'all', 'none', 'users']);
 

@@ -22,12 +22,6 @@ export interface Source {
   text: string;
 }
 
-/** `alice` or `alice@phone`, after templates. */
-export interface ActorRef {
-  user: string;
-  device: string;
-}
-
 export interface UserSpec {
   /** The name used in the file; the real userId gets the run's prefix with `--server`. */
   name: string;

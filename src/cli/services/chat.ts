@@ -3,9 +3,10 @@ import { homedir } from 'node:os';
 import { accessSync, constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isImClientError } from '../../client/index.js';
+import { isValidId } from '../../protocol/ids.js';
 import { startEmbeddedServer, type EmbeddedChatServer } from '../../chat/embedded-server.js';
 import { SessionRecorder, redactCommandLine } from '../../chat/record/scenario-recorder.js';
-import { ChatSession } from '../../chat/session/chat-session.js';
+import { ChatSession, type ChatSessionOptions } from '../../chat/session/chat-session.js';
 import { describeError } from '../../chat/session/describe-error.js';
 import type { HttpEvent, WireEvent } from '../../chat/session/session-types.js';
 import type { ChatOptions } from '../commands/chat.js';
@@ -17,14 +18,12 @@ interface Actor {
   deviceId: string;
 }
 
-const ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /** `alice` or `alice@phone`; one pane per actor. */
 export function parseActors(args: readonly string[]): Actor[] {
   const seen = new Set<string>();
   return args.map((arg) => {
     const [userId = '', deviceId = 'default', ...rest] = arg.split('@');
-    if (!ID.test(userId) || !ID.test(deviceId) || rest.length > 0) {
+    if (!isValidId(userId) || !isValidId(deviceId) || rest.length > 0) {
       throw new UserError(`"${arg}" is not a user: write alice or alice@phone (letters, digits, _ . -)`);
     }
     const key = `${userId}@${deviceId}`;
@@ -38,11 +37,6 @@ export function parseActors(args: readonly string[]): Actor[] {
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
   return join(base, 'im');
-}
-
-export interface Recording {
-  recordWire(userId: string, deviceId: string, event: WireEvent): void;
-  recordHttp(userId: string, event: HttpEvent): void;
 }
 
 export async function runChat(args: string[], opts: ChatOptions): Promise<void> {
@@ -64,49 +58,43 @@ export async function runChat(args: string[], opts: ChatOptions): Promise<void> 
   } else {
     for (const u of userIds) passwords.set(u, opts.password ?? (await promptPassword(`password for ${u}: `)));
   }
-  const recorder = opts.record === undefined ? undefined : startRecording(userIds, opts, embedded !== undefined);
+  const recording = opts.record === undefined ? undefined : startRecording(userIds, opts.record, embedded !== undefined);
   const sessions: ChatSession[] = [];
   const quit = new AbortController();
   const { runChatUi, KEY_HELP } = await loadUi();
+  const shared: SharedOptions = {
+    server,
+    extraHelp: KEY_HELP,
+    onQuit: () => quit.abort(),
+    // A throwaway embedded server's pts mean nothing next time: no cursor file for it.
+    ...(embedded === undefined ? { stateDir: opts.stateDir ?? defaultStateDir() } : {}),
+  };
   try {
     for (const actor of actors) {
-      sessions.push(await startSession(actor, server, passwords.get(actor.userId) ?? '', opts, embedded === undefined, recorder?.recording, () => quit.abort(), KEY_HELP));
+      sessions.push(await startSession(actor, passwords.get(actor.userId) ?? '', shared, recording?.recorder));
     }
     await runChatUi(sessions, { signal: quit.signal });
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
     await embedded?.server.close();
-    if (recorder !== undefined) await recorder.finish();
+    if (recording !== undefined) await recording.finish();
   }
 }
 
-async function startSession(
-  actor: Actor,
-  server: string,
-  password: string,
-  opts: ChatOptions,
-  persistCursor: boolean,
-  recording: Recording | undefined,
-  onQuit: () => void,
-  keyHelp: readonly string[],
-): Promise<ChatSession> {
+/** The session options every pane shares. */
+type SharedOptions = Omit<ChatSessionOptions, 'userId' | 'password' | 'deviceId' | 'onWire' | 'onHttp'>;
+
+async function startSession(actor: Actor, password: string, shared: SharedOptions, recorder: SessionRecorder | undefined): Promise<ChatSession> {
   const { userId, deviceId } = actor;
+  const record =
+    recorder === undefined
+      ? {}
+      : { onWire: (e: WireEvent) => recorder.recordWire(userId, deviceId, e), onHttp: (e: HttpEvent) => recorder.recordHttp(userId, e) };
   try {
-    return await ChatSession.start({
-      server,
-      userId,
-      password,
-      deviceId,
-      ...(persistCursor ? { stateDir: opts.stateDir ?? defaultStateDir() } : {}),
-      extraHelp: keyHelp,
-      onQuit,
-      ...(recording === undefined
-        ? {}
-        : { onWire: (e: WireEvent) => recording.recordWire(userId, deviceId, e), onHttp: (e: HttpEvent) => recording.recordHttp(userId, e) }),
-    });
+    return await ChatSession.start({ ...shared, userId, password, deviceId, ...record });
   } catch (e) {
     if (isImClientError(e) && e.reason === 'network') {
-      throw new UserError(`cannot reach ${server}: ${e.message}; start one with \`im serve\`, or use --embedded`);
+      throw new UserError(`cannot reach ${shared.server}: ${e.message}; start one with \`im serve\`, or use --embedded`);
     }
     throw new UserError(`${userId}@${deviceId} could not sign in: ${describeError(e)}`);
   }
@@ -140,13 +128,12 @@ async function loadUi() {
   return { runChatUi, KEY_HELP: keyHelpLines() };
 }
 
-function startRecording(userIds: string[], opts: ChatOptions, embedded: boolean) {
+function startRecording(userIds: readonly string[], file: string, embedded: boolean) {
   const friends: [string, string][] = [];
   if (embedded) for (const [i, a] of userIds.entries()) for (const b of userIds.slice(i + 1)) friends.push([a, b]);
   const recorder = new SessionRecorder({ users: userIds, friends, startedAt: new Date(), source: redactCommandLine(`im ${process.argv.slice(2).join(' ')}`) });
-  const file = opts.record ?? 'session.yaml';
   return {
-    recording: recorder satisfies Recording,
+    recorder,
     finish: async () => {
       await recorder.write(file);
       process.stderr.write(`im: recorded the session to ${file}; replay it with: im scenario run ${file}\n`);

@@ -4,12 +4,10 @@ import type { TextSink } from '../../runner/reporters/index.js';
 import type { Theme } from '../theme.js';
 import { collectFiles } from './collect-files.js';
 
-/** `file:line: message`, the one line a load error prints (the loader may have prefixed it already). */
+/** `file:line: message`, the one line a load error prints. */
 export function loadErrorLine(file: string, e: unknown): string {
-  if (e instanceof ScenarioLoadError) {
-    const where = `${e.file}:${e.line}`;
-    return e.message.startsWith(`${e.file}:`) ? e.message : `${where}: ${e.message}`;
-  }
+  // The loader's own error is that line already.
+  if (e instanceof ScenarioLoadError) return e.message;
   // Not the loader's own error (unreadable file, a bug): still one line, naming the file.
   const message = e instanceof Error ? e.message : String(e);
   return `${file}: ${message.split('\n')[0]}`;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { mapLimit } from '../../runner/map-limit.js';
 import { failedResult, runScenario } from '../../runner/run.js';
 import type { Scenario, ScenarioResult } from '../../runner/types.js';
 import { fanOut, REPORTERS, type Reporter, type ReporterName, type TextSink } from '../../runner/reporters/index.js';
@@ -120,16 +121,6 @@ async function writeTranscripts(dir: string, result: ScenarioResult): Promise<st
   return written;
 }
 
-/** Runs `work` on `items` with at most `jobs` at once; stops starting new ones once `stop()` says so. Returns the items never started. */
-async function pool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>, stop: () => boolean): Promise<T[]> {
-  let next = 0;
-  const worker = async () => {
-    while (!stop() && next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-  return items.slice(next);
-}
-
 /**
  * `im scenario run`: collect the files, load every one (a file that does not load stops the run
  * before anything starts), run them `jobs` at a time, report. Resolves to the exit code: 0 when
@@ -181,7 +172,7 @@ export async function runScenarioRun(options: ScenarioRunOptions, io: ScenarioRu
     server: options.server,
     runId,
   });
-  const notStarted = await pool(scenarios, options.jobs, runOne, () => (options.bail && failed) || io.signal?.aborted === true);
+  const notStarted = await mapLimit(scenarios, options.jobs, runOne, () => (options.bail && failed) || io.signal?.aborted === true);
   const interrupted = io.signal?.aborted === true;
   results.sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name));
   const passed = !interrupted && results.length > 0 && results.every((r) => r.passed);

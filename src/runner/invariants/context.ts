@@ -149,15 +149,6 @@ function viewDevice(record: DeviceRecord, sendsByMsgId: Map<string, SendRecord>)
   return view;
 }
 
-/** The index of the session open at `at` (openedAt ≤ at < closedAt), or -1. */
-export function sessionAt(sessions: readonly DeviceSession[], at: number): number {
-  for (let i = sessions.length - 1; i >= 0; i--) {
-    const s = sessions[i]!;
-    if (s.openedAt <= at) return s.closedAt === undefined || s.closedAt > at ? i : -1;
-  }
-  return -1;
-}
-
 /**
  * Collects violations: counts all of them, keeps the first MAX_VIOLATIONS_PER_RULE of each rule
  * (the message is built only for those), and closes each capped rule with "…and N more".

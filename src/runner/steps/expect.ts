@@ -3,7 +3,7 @@ import { CloseCode } from '../../protocol/codes.js';
 import type { Device } from '../actors.js';
 import { displayMatcher, frameMatcher, matches } from '../match.js';
 import type { LoggedFrame, Matcher } from '../types.js';
-import { actorFailure, actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
+import { actorFailure, actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext, type StepOf } from './context.js';
 
 /**
  * Expectations read the device inbox (frames no request answered), which keeps every frame
@@ -86,87 +86,82 @@ function assign(candidates: readonly number[][]): number[] {
   return result;
 }
 
-/** Every matcher consumes its own frame, in any order; nothing is consumed unless all are found. */
-export const expectAll: Handler<'expect_all'> = async (step, ctx) => {
+/**
+ * How far a multi-matcher expectation got in the inbox: a frame for every matcher (in matcher
+ * order), or how many matchers found one and the first that did not.
+ */
+type Picked = LoggedFrame[] | { found: number; missing: number };
+
+/** A StepFailed naming the device and one of the step's matchers (for its closest frame). */
+type Fail = (reason: string, matcher: number) => StepFailed;
+
+/**
+ * expect_all / expect_seq: waits until `pick` finds a frame for every matcher, then consumes
+ * them (nothing is consumed before) and saves their frames. `how` says how they had to be
+ * found, for the timeout failure. `pick` may throw `fail(…)` to fail the step at once.
+ */
+async function expectEach(
+  step: StepOf<'expect_all' | 'expect_seq'>,
+  ctx: StepContext,
+  how: string,
+  pick: (frames: readonly LoggedFrame[], matchers: readonly Matcher[], fail: Fail) => Picked,
+): Promise<void> {
   const device = target(step.actor, ctx);
   const { matchers, shown } = matchersOf(step.matches, ctx);
   const timeoutMs = timeoutOf(step, ctx.run);
   const { inbox } = device;
-  let best: number[] = matchers.map(() => -1);
-  const found = await inbox.until(
+  const fail: Fail = (reason, matcher) => actorFailure(device, `${device.label}: ${reason}`, shown, matchers[matcher]);
+  let progress = { found: 0, missing: 0 };
+  const picked = await inbox.until(
     () => {
-      const frames = inbox.frames;
-      const candidates = matchers.map((m) => frames.flatMap((e, i) => (matches(e.frame, m) ? [i] : [])));
-      best = assign(candidates);
-      if (best.some((f) => f < 0)) return undefined;
-      const picked = best.map((f) => frames[f] as LoggedFrame);
-      inbox.remove(picked);
-      return picked;
+      const result = pick(inbox.frames, matchers, fail);
+      if (!Array.isArray(result)) {
+        progress = result;
+        return undefined;
+      }
+      inbox.remove(result);
+      return result;
     },
     timeoutMs,
     ctx.signal,
   );
-  if (!found) {
-    const missing = best.findIndex((f) => f < 0);
-    const count = best.filter((f) => f >= 0).length;
-    throw actorFailure(
-      device,
-      `${device.label}: ${count} of ${matchers.length} matchers found a frame within ${timeoutMs} ms; nothing matched matches[${missing}]`,
-      shown,
-      matchers[missing],
-    );
+  if (!picked) {
+    const { found, missing } = progress;
+    throw fail(`${found} of ${matchers.length} matchers ${how} within ${timeoutMs} ms; nothing matched matches[${missing}]`, missing);
   }
-  save(ctx, step.save, found.map((e) => e.frame));
-};
+  save(ctx, step.save, picked.map((e) => e.frame));
+}
+
+/** Every matcher consumes its own frame, in any order; nothing is consumed unless all are found. */
+export const expectAll: Handler<'expect_all'> = (step, ctx) =>
+  expectEach(step, ctx, 'found a frame', (frames, matchers) => {
+    const best = assign(matchers.map((m) => frames.flatMap((e, i) => (matches(e.frame, m) ? [i] : []))));
+    const missing = best.findIndex((f) => f < 0);
+    if (missing < 0) return best.map((f) => frames[f] as LoggedFrame);
+    return { found: best.filter((f) => f >= 0).length, missing };
+  });
 
 /**
  * The matchers find frames in order. A frame matching none of the remaining matchers is skipped
  * (and stays in the inbox); one matching a later matcher before the current one is found fails
  * the step at once: the order is wrong.
  */
-export const expectSeq: Handler<'expect_seq'> = async (step, ctx) => {
-  const device = target(step.actor, ctx);
-  const { matchers, shown } = matchersOf(step.matches, ctx);
-  const timeoutMs = timeoutOf(step, ctx.run);
-  const { inbox } = device;
-  let reached = 0;
-  const found = await inbox.until(
-    () => {
-      const picked: LoggedFrame[] = [];
-      for (const entry of inbox.frames) {
-        if (picked.length === matchers.length) break;
-        if (matches(entry.frame, matchers[picked.length])) {
-          picked.push(entry);
-          continue;
-        }
-        const later = matchers.findIndex((m, j) => j > picked.length && matches(entry.frame, m));
-        if (later >= 0) {
-          throw actorFailure(
-            device,
-            `${device.label}: out of order: ${summarizeFrame(entry.frame)} matches matches[${later}] but arrived before a frame matching matches[${picked.length}]`,
-            shown,
-            matchers[picked.length],
-          );
-        }
+export const expectSeq: Handler<'expect_seq'> = (step, ctx) =>
+  expectEach(step, ctx, 'found in order', (frames, matchers, fail) => {
+    const picked: LoggedFrame[] = [];
+    for (const entry of frames) {
+      if (picked.length === matchers.length) break;
+      if (matches(entry.frame, matchers[picked.length])) {
+        picked.push(entry);
+        continue;
       }
-      reached = picked.length;
-      if (picked.length < matchers.length) return undefined;
-      inbox.remove(picked);
-      return picked;
-    },
-    timeoutMs,
-    ctx.signal,
-  );
-  if (!found) {
-    throw actorFailure(
-      device,
-      `${device.label}: ${reached} of ${matchers.length} matchers found in order within ${timeoutMs} ms; nothing matched matches[${reached}]`,
-      shown,
-      matchers[reached],
-    );
-  }
-  save(ctx, step.save, found.map((e) => e.frame));
-};
+      const later = matchers.findIndex((m, j) => j > picked.length && matches(entry.frame, m));
+      if (later >= 0) {
+        throw fail(`out of order: ${summarizeFrame(entry.frame)} matches matches[${later}] but arrived before a frame matching matches[${picked.length}]`, picked.length);
+      }
+    }
+    return picked.length === matchers.length ? picked : { found: picked.length, missing: picked.length };
+  });
 
 /** Nothing matching is in the inbox now or arrives within `forMs` (this step waits the window). */
 export const expectNone: Handler<'expect_none'> = async (step, ctx) => {
