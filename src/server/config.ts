@@ -1,3 +1,4 @@
+import { DEFAULT_SCRYPT_COST } from './auth/passwords.js';
 import { MAX_NODE_ID } from './snowflake.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -68,7 +69,7 @@ export const DEFAULTS: Omit<ServerConfig, 'now'> = {
   historyMaxLimit: 500,
   maxBatch: 512,
   maxBufferedBytes: 8 * 1024 * 1024,
-  scryptCost: 16384,
+  scryptCost: DEFAULT_SCRYPT_COST,
 };
 
 export type ServerOptions = Partial<Omit<ServerConfig, 'rateLimit'>> & { rateLimit?: Partial<RateLimit> };

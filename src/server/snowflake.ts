@@ -41,13 +41,3 @@ export class Snowflake {
     return ((BigInt(ms) << 22n) | (this.node << 12n) | BigInt(this.sequence)).toString();
   }
 }
-
-/** The parts of a Snowflake id, for tools that display them. */
-export function parseSnowflake(id: string): { timeMs: number; nodeId: number; sequence: number } {
-  const v = BigInt(id);
-  return {
-    timeMs: Number(v >> 22n) + SNOWFLAKE_EPOCH_MS,
-    nodeId: Number((v >> 12n) & 1023n),
-    sequence: Number(v & 4095n),
-  };
-}

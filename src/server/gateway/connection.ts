@@ -31,6 +31,10 @@ export interface Identity {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A reply's header: it echoes the request's reqId, when the request had one. */
+const header = (cmd: CmdType, reqId: string | undefined) =>
+  reqId === undefined ? { version: PROTOCOL_VERSION, cmd } : { version: PROTOCOL_VERSION, cmd, reqId };
+
 /**
  * One authenticated WebSocket. Frames from one connection are handled one after another, so a
  * client's SENDs are stored (and acked) in the order it sent them; different connections run
@@ -131,19 +135,18 @@ export class Connection implements DeliveryTarget {
     this.send(JSON.stringify(frame), frame.header.cmd);
   }
 
+  /** Any failure of a frame: ERROR to the device, counted, and one log line. */
   private error(e: unknown, reqId: string | undefined): void {
-    const wire = toWireError(e);
-    this.deps.metrics.errors.inc({ code: wire.code });
-    this.logRefusal(wire, e);
-    const header = reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.ERROR } : { version: PROTOCOL_VERSION, cmd: CmdType.ERROR, reqId };
-    this.reply({ header, content: wire });
+    this.refuse(toWireError(e), reqId, e);
   }
 
-  /** One line per error: refusals at info (a developer wants to see them), bugs at error with the stack. */
-  private logRefusal(wire: { code: number; message: string }, cause?: unknown): void {
+  /** Refusals log at info (a developer wants to see them), bugs at error with the stack. */
+  private refuse(wire: ReturnType<typeof toWireError>, reqId: string | undefined, cause?: unknown): void {
+    this.deps.metrics.errors.inc({ code: wire.code });
     const fields = { user: this.userId, device: this.deviceId, code: `${wire.code}/${errorName(wire.code)}`, msg: wire.message };
     if (wire.code === ErrorCode.INTERNAL) this.deps.logger.error('frame failed', { ...fields, error: cause });
     else this.deps.logger.info('frame refused', fields);
+    this.reply({ header: header(CmdType.ERROR, reqId), content: wire });
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -159,43 +162,35 @@ export class Connection implements DeliveryTarget {
     const decoded = decode(data.toString('utf8'), { maxContentBytes: this.deps.config.maxContentBytes });
     if (!decoded.ok) {
       this.deps.metrics.framesIn.inc({ cmd: 'INVALID' });
-      const wire = { code: decoded.error.code, message: decoded.error.message };
-      this.deps.metrics.errors.inc({ code: wire.code });
-      this.logRefusal(wire);
-      const header = decoded.reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.ERROR } : { version: PROTOCOL_VERSION, cmd: CmdType.ERROR, reqId: decoded.reqId };
-      this.reply({ header, content: wire });
+      this.refuse({ code: decoded.error.code, message: decoded.error.message }, decoded.reqId);
       return;
     }
     const frame = decoded.frame;
     this.deps.metrics.framesIn.inc({ cmd: cmdName(frame.header.cmd) });
     if (frame.header.cmd === CmdType.PING) {
-      this.reply({ header: this.replyHeader(CmdType.PONG, frame), content: {} });
+      this.reply({ header: header(CmdType.PONG, frame.header.reqId), content: {} });
       return;
     }
     this.inFlight += 1;
     this.chain = this.chain.then(() => this.handle(frame)).finally(() => (this.inFlight -= 1));
   }
 
-  private replyHeader(cmd: CmdType, frame: ClientFrame) {
-    const reqId = frame.header.reqId;
-    return reqId === undefined ? { version: PROTOCOL_VERSION, cmd } : { version: PROTOCOL_VERSION, cmd, reqId };
-  }
-
   private async handle(frame: ClientFrame): Promise<void> {
     const reads = this.deps.reads;
+    const reqId = frame.header.reqId;
     try {
       if (isCmd(frame, CmdType.SEND)) return await this.sendFrame(frame);
       if (isCmd(frame, CmdType.PUSH_ACK)) {
         this.ackedPts = Math.max(this.ackedPts, frame.content.pts);
       } else if (isCmd(frame, CmdType.SYNC)) {
-        this.reply({ header: this.replyHeader(CmdType.SYNC_RESP, frame), content: await reads.sync(this.userId, frame.content) });
+        this.reply({ header: header(CmdType.SYNC_RESP, reqId), content: await reads.sync(this.userId, frame.content) });
       } else if (isCmd(frame, CmdType.READ)) {
-        this.reply({ header: this.replyHeader(CmdType.READ_ACK, frame), content: await reads.read(this.userId, this.ref, frame.content) });
+        this.reply({ header: header(CmdType.READ_ACK, reqId), content: await reads.read(this.userId, this.ref, frame.content) });
       } else if (isCmd(frame, CmdType.HISTORY)) {
-        this.reply({ header: this.replyHeader(CmdType.HISTORY_RESP, frame), content: await reads.history(this.userId, frame.content) });
+        this.reply({ header: header(CmdType.HISTORY_RESP, reqId), content: await reads.history(this.userId, frame.content) });
       }
     } catch (e) {
-      this.error(e, frame.header.reqId);
+      this.error(e, reqId);
     }
   }
 

@@ -8,6 +8,7 @@ import type { SessionRegistry } from '../deliver/session-registry.js';
 import { toWireError } from '../errors.js';
 import type { Bus } from '../sync/bus.js';
 import { Connection, type ConnectionDeps } from './connection.js';
+import { bearerToken } from './http/auth.js';
 
 export interface GatewayDeps extends ConnectionDeps {
   tokens: TokenSigner;
@@ -63,8 +64,7 @@ export class WsGateway {
     let userId: string;
     let expiresAt: number;
     try {
-      const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      ({ userId, expiresAt } = this.deps.tokens.verify(url.searchParams.get('token') ?? bearer));
+      ({ userId, expiresAt } = this.deps.tokens.verify(url.searchParams.get('token') ?? bearerToken(req.headers)));
     } catch (e) {
       const wire = toWireError(e);
       return refuse(socket, HTTP_STATUS[wire.code], wire);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorCode, MsgType, isMsgType } from '../../../protocol/codes.js';
 import type { Content, Stamp } from '../../../protocol/frames.js';
 import { checkMessageContent } from '../../../protocol/decode.js';
-import { ImError } from '../../errors.js';
+import { ImError, err } from '../../errors.js';
 import { idField, parseInput } from './body.js';
 import { post, type Endpoint } from './endpoint.js';
 
@@ -26,7 +26,7 @@ export function systemRoutes({ maxContentBytes, systemSend }: SystemRouteDeps): 
       throw new ImError(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`);
     }
     const invalid = checkMessageContent(msgType, content);
-    if (invalid) throw new ImError(ErrorCode.BAD_FRAME, invalid);
+    if (invalid) throw err.badFrame(invalid);
     return systemSend(to, msgType, content);
   }
 

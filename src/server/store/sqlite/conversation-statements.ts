@@ -2,11 +2,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ConvType } from '../../../protocol/codes.js';
 import type { ConversationSummary } from '../../../protocol/frames.js';
 import { parseConvId } from '../../../protocol/ids.js';
+import { pushFrame } from '../../../protocol/messages.js';
 import { err } from '../../errors.js';
 import type { ConversationRecord, ReadResult } from '../message-store.js';
 import { isGroupBacked } from './counters.js';
 import type { Counters } from './counters.js';
-import { MESSAGE_COLUMNS, toPushFrame, toStoredMessage } from './rows.js';
+import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
 import type { MessageRow } from './rows.js';
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -97,7 +98,8 @@ export class ConversationStatements {
       maxSeq,
       readSeq: row.readSeq,
       unread: Math.max(0, maxSeq - row.readSeq),
-      lastMessage: row.msgId === null ? null : toPushFrame(toStoredMessage(row as MessageRow)),
+      // A PUSH without pts (a list is not per device), and without control.clientMsgId.
+      lastMessage: row.msgId === null ? null : pushFrame({ ...toStoredMessage(row as MessageRow), clientMsgId: undefined }),
     };
   }
 

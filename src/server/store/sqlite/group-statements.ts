@@ -59,15 +59,13 @@ export class GroupStatements {
       'SELECT group_id AS groupId, conv_id AS convId, type, name, owner, policy FROM groups WHERE group_id = ?',
     );
     this.selectConvId = db.prepare<[string], string>('SELECT conv_id FROM groups WHERE group_id = ?').pluck();
-    this.selectCount = db
-      .prepare<[string], number>('SELECT COUNT(*) FROM members WHERE conv_id = (SELECT conv_id FROM groups WHERE group_id = ?)')
-      .pluck();
-    this.selectMember = db.prepare(
-      'SELECT user_id AS userId, role, muted FROM members WHERE conv_id = ? AND user_id = ?',
-    );
+    // Members by groupId in one statement: the filter reads a member on every group SEND.
+    const ofGroup = 'conv_id = (SELECT conv_id FROM groups WHERE group_id = ?)';
+    this.selectCount = db.prepare<[string], number>(`SELECT COUNT(*) FROM members WHERE ${ofGroup}`).pluck();
+    this.selectMember = db.prepare(`SELECT user_id AS userId, role, muted FROM members WHERE ${ofGroup} AND user_id = ?`);
     // Owner first, then admins, then members, each in joining order.
     this.selectMembers = db.prepare(
-      `SELECT user_id AS userId, role, muted FROM members WHERE conv_id = ?
+      `SELECT user_id AS userId, role, muted FROM members WHERE ${ofGroup}
         ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, joined_at, user_id`,
     );
     this.selectMemberIds = db.prepare<[string], string>('SELECT user_id FROM members WHERE conv_id = ?').pluck();
@@ -105,14 +103,12 @@ export class GroupStatements {
   }
 
   getMember(groupId: string, userId: string): GroupMember | undefined {
-    const convId = this.selectConvId.get(groupId);
-    const row = convId === undefined ? undefined : this.selectMember.get(convId, userId);
+    const row = this.selectMember.get(groupId, userId);
     return row && toMember(row);
   }
 
   listMembers(groupId: string): GroupMember[] {
-    const convId = this.selectConvId.get(groupId);
-    return convId === undefined ? [] : this.selectMembers.all(convId).map(toMember);
+    return this.selectMembers.all(groupId).map(toMember);
   }
 
   /**
@@ -146,8 +142,8 @@ export class GroupStatements {
   /** @throws ImError CONVERSATION_NOT_FOUND, NOT_MEMBER, or FORBIDDEN for the owner (whose role is fixed) */
   setRole(groupId: string, userId: string, role: Exclude<GroupRole, 'owner'>): void {
     const convId = this.convIdOf(groupId);
-    if (this.requireMember(convId, userId).role === 'owner') {
-      throw new ImError(ErrorCode.FORBIDDEN, `${userId} owns ${groupId}; the owner's role cannot change`);
+    if (this.requireMember(groupId, convId, userId).role === 'owner') {
+      throw err.forbidden(`${userId} owns ${groupId}; the owner's role cannot change`);
     }
     this.updateRole.run(role, convId, userId);
   }
@@ -155,7 +151,7 @@ export class GroupStatements {
   /** @throws ImError CONVERSATION_NOT_FOUND, NOT_MEMBER */
   setMuted(groupId: string, userId: string, muted: boolean): void {
     const convId = this.convIdOf(groupId);
-    this.requireMember(convId, userId);
+    this.requireMember(groupId, convId, userId);
     this.updateMuted.run(muted ? 1 : 0, convId, userId);
   }
 
@@ -176,8 +172,8 @@ export class GroupStatements {
     return convId;
   }
 
-  private requireMember(convId: string, userId: string): MemberRow {
-    const row = this.selectMember.get(convId, userId);
+  private requireMember(groupId: string, convId: string, userId: string): MemberRow {
+    const row = this.selectMember.get(groupId, userId);
     if (!row) throw err.notMember(convId);
     return row;
   }

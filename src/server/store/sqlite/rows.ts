@@ -1,6 +1,5 @@
-import { CmdType, PROTOCOL_VERSION } from '../../../protocol/codes.js';
 import type { ConvType, MsgType } from '../../../protocol/codes.js';
-import type { PushFrame, StoredMessage } from '../../../protocol/frames.js';
+import type { StoredMessage } from '../../../protocol/frames.js';
 
 /** The columns of a message row as every read selects them (msg_id as exact decimal text). */
 export const MESSAGE_COLUMNS = `CAST(m.msg_id AS TEXT) AS msgId, m.conv_id AS convId, m.conv_type AS convType,
@@ -34,16 +33,4 @@ export function toStoredMessage(row: MessageRow): StoredMessage {
   };
   if (row.clientMsgId !== null) message.clientMsgId = row.clientMsgId;
   return message;
-}
-
-/** A stored message as PUSH renders it, without a pts (a conversation list is not per device). */
-export function toPushFrame(m: StoredMessage): PushFrame {
-  return {
-    header: { version: PROTOCOL_VERSION, cmd: CmdType.PUSH },
-    route: { convType: m.convType, msgType: m.msgType, from: m.from, to: m.to },
-    content: m.content,
-    control: {},
-    options: {},
-    stamp: { msgId: m.msgId, convId: m.convId, seq: m.seq, sendTime: m.sendTime },
-  };
 }

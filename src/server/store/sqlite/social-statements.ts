@@ -26,34 +26,32 @@ export class SocialStatements {
     this.insertRequest = db.prepare(
       'INSERT INTO friend_requests (user_id, friend_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     );
-    const eitherWay = '(user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)';
+    const eitherWay = (a: string, b: string) => `(${a} = ? AND ${b} = ?) OR (${a} = ? AND ${b} = ?)`;
     this.countRequests = db.prepare<[string, string, string, string], number>(
-      `SELECT COUNT(*) FROM friend_requests WHERE ${eitherWay}`,
+      `SELECT COUNT(*) FROM friend_requests WHERE ${eitherWay('user_id', 'friend_id')}`,
     ).pluck();
-    this.deleteRequests = db.prepare(`DELETE FROM friend_requests WHERE ${eitherWay}`);
+    this.deleteRequests = db.prepare(`DELETE FROM friend_requests WHERE ${eitherWay('user_id', 'friend_id')}`);
     this.selectFriends = db.prepare<[string], string>(
       `SELECT o.friend_id FROM friend_requests o
          JOIN friend_requests i ON i.user_id = o.friend_id AND i.friend_id = o.user_id
         WHERE o.user_id = ? ORDER BY o.friend_id`,
     ).pluck();
-    this.selectPendingIn = db.prepare<[string], string>(
-      `SELECT i.user_id FROM friend_requests i
-        WHERE i.friend_id = ?
-          AND NOT EXISTS (SELECT 1 FROM friend_requests o WHERE o.user_id = i.friend_id AND o.friend_id = i.user_id)
-        ORDER BY i.user_id`,
-    ).pluck();
-    this.selectPendingOut = db.prepare<[string], string>(
-      `SELECT o.friend_id FROM friend_requests o
-        WHERE o.user_id = ?
-          AND NOT EXISTS (SELECT 1 FROM friend_requests i WHERE i.user_id = o.friend_id AND i.friend_id = o.user_id)
-        ORDER BY o.friend_id`,
-    ).pluck();
+    // A pending request is one without the request back; `mine` is the caller's side of it.
+    const pending = (mine: 'user_id' | 'friend_id', theirs: 'user_id' | 'friend_id') =>
+      db.prepare<[string], string>(
+        `SELECT r.${theirs} FROM friend_requests r
+          WHERE r.${mine} = ?
+            AND NOT EXISTS (SELECT 1 FROM friend_requests back WHERE back.user_id = r.friend_id AND back.friend_id = r.user_id)
+          ORDER BY r.${theirs}`,
+      ).pluck();
+    this.selectPendingIn = pending('friend_id', 'user_id');
+    this.selectPendingOut = pending('user_id', 'friend_id');
     this.insertBlock = db.prepare(
       'INSERT INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     );
     this.deleteBlock = db.prepare('DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?');
     this.countBlocks = db.prepare<[string, string, string, string], number>(
-      'SELECT COUNT(*) FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)',
+      `SELECT COUNT(*) FROM blocks WHERE ${eitherWay('user_id', 'blocked_id')}`,
     ).pluck();
     this.selectRelation = db.prepare(
       `SELECT u.allow_strangers AS allowStrangers,
