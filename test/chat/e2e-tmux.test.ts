@@ -104,6 +104,6 @@ describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
     expect(yaml).toMatch(/send: \{ from: alice, to: bob, text: recorded hello \}/);
     expect(yaml).not.toMatch(/password/i);
     const replay = await runIm(['scenario', 'run', file]);
-    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.code, `${replay.stdout}${replay.stderr}\n--- the recorded file ---\n${yaml}`).toBe(0);
   });
 });
