@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { CLIENT_CMDS, CmdType, ConvType, ErrorCode, MsgType, PROTOCOL_VERSION, isConvType, isMsgType } from './codes.js';
 import type { ClientFrame, Content, ServerFrame } from './frames.js';
 import { ID_PATTERN } from './ids.js';
-
-/** The default `content` limit of §3: 64 KiB of UTF-8 as JSON. */
-export const DEFAULT_MAX_CONTENT_BYTES = 65_536;
+import { DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_OPTIONS_BYTES, jsonBytes, nestedDeeperThan } from './limits.js';
 
 export interface ProtocolError {
   code: ErrorCode;
@@ -17,6 +15,8 @@ export type DecodeResult =
 
 export interface DecodeOptions {
   maxContentBytes?: number;
+  maxOptionsBytes?: number;
+  maxDepth?: number;
 }
 
 const id = z.string().regex(ID_PATTERN, 'must be 1-64 chars of [A-Za-z0-9_.-]');
@@ -98,16 +98,14 @@ function describe(error: z.ZodError, prefix: string): string {
 const fail = (code: ErrorCode, message: string, reqId?: string): DecodeResult =>
   reqId === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message }, reqId };
 
-function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-}
-
 /**
  * Turns one untrusted text frame into a typed client frame or a protocol error; never throws.
  * `route.from` and `stamp` are dropped here: the server alone decides them.
  */
 export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
   const maxContentBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
+  const maxOptionsBytes = options.maxOptionsBytes ?? DEFAULT_MAX_OPTIONS_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -118,12 +116,13 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
     return fail(ErrorCode.BAD_FRAME, 'frame must be a JSON object');
   }
   const obj = json as Record<string, unknown>;
+  // First, before anything walks the frame recursively (zod, JSON.stringify, the store).
+  if (nestedDeeperThan(obj, maxDepth)) {
+    return fail(ErrorCode.BAD_FRAME, `frame is nested deeper than ${maxDepth} levels`, shallowReqId(obj));
+  }
   const h = header.safeParse(obj.header);
   if (!h.success) {
-    const reqId = typeof (obj.header as { reqId?: unknown } | undefined)?.reqId === 'string'
-      ? ((obj.header as { reqId: string }).reqId)
-      : undefined;
-    return fail(ErrorCode.BAD_FRAME, describe(h.error, 'header.'), reqId);
+    return fail(ErrorCode.BAD_FRAME, describe(h.error, 'header.'), shallowReqId(obj));
   }
   const { reqId, cmd } = h.data;
   const version = h.data.version ?? PROTOCOL_VERSION;
@@ -137,12 +136,17 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
   // lengthens what JSON.parse read, so the common case skips the re-serialisation.
   const contentTooLarge = () =>
     raw.length > maxContentBytes / 4 && jsonBytes(obj.content ?? {}) > maxContentBytes;
+  const optionsTooLarge = () =>
+    raw.length > maxOptionsBytes / 4 && jsonBytes(obj.options ?? {}) > maxOptionsBytes;
 
   if (cmd === CmdType.SEND) {
     const body = sendBody.safeParse(obj);
     if (!body.success) return fail(ErrorCode.BAD_FRAME, describe(body.error, ''), reqId);
     if (contentTooLarge()) {
       return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
+    }
+    if (optionsTooLarge()) {
+      return fail(ErrorCode.CONTENT_TOO_LARGE, `options is over ${maxOptionsBytes} bytes`, reqId);
     }
     const { route } = body.data;
     // The client's own object, not zod's copy: a copy drops an own `__proto__` key, and content
@@ -174,6 +178,14 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
   }
   if (contentTooLarge()) return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
   return { ok: true, frame: { header: frameHeader, content: parsed.data } as ClientFrame };
+}
+
+/** header.reqId when it is a string, read without walking anything else. */
+function shallowReqId(obj: Record<string, unknown>): string | undefined {
+  const h = obj.header;
+  if (typeof h !== 'object' || h === null) return undefined;
+  const reqId = (h as { reqId?: unknown }).reqId;
+  return typeof reqId === 'string' && reqId.length <= 128 ? reqId : undefined;
 }
 
 /**

@@ -3,3 +3,4 @@ export * from './frames.js';
 export * from './ids.js';
 export * from './decode.js';
 export * from './messages.js';
+export * from './limits.js';

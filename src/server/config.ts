@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_OPTIONS_BYTES } from '../protocol/limits.js';
 import { DEFAULT_SCRYPT_COST } from './auth/passwords.js';
 import { MAX_NODE_ID } from './snowflake.js';
 
@@ -31,6 +32,10 @@ export interface ServerConfig {
   idleTimeoutMs: number;
   /** `content` over this many UTF-8 bytes of JSON is refused with 1002. */
   maxContentBytes: number;
+  /** `options` over this many UTF-8 bytes of JSON is refused with 1002. */
+  maxOptionsBytes: number;
+  /** Frames and HTTP bodies nested deeper than this are refused with 1000. */
+  maxDepth: number;
   /** A frame over this closes the connection with 1009. */
   maxFrameBytes: number;
   rateLimit: RateLimit;
@@ -60,7 +65,9 @@ export const DEFAULTS: Omit<ServerConfig, 'now'> = {
   logLevel: 'info',
   tokenTtlMs: 7 * 24 * 3600 * 1000,
   idleTimeoutMs: 60_000,
-  maxContentBytes: 65_536,
+  maxContentBytes: DEFAULT_MAX_CONTENT_BYTES,
+  maxOptionsBytes: DEFAULT_MAX_OPTIONS_BYTES,
+  maxDepth: DEFAULT_MAX_DEPTH,
   maxFrameBytes: 1024 * 1024,
   rateLimit: { burst: 500, perSecond: 1000 },
   syncDefaultLimit: 100,
@@ -106,6 +113,8 @@ export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfi
   positiveInt('token TTL', config.tokenTtlMs);
   positiveInt('idle timeout', config.idleTimeoutMs);
   positiveInt('max content bytes', config.maxContentBytes);
+  positiveInt('max options bytes', config.maxOptionsBytes);
+  positiveInt('max nesting depth', config.maxDepth, 2);
   positiveInt('max frame bytes', config.maxFrameBytes);
   if (config.maxFrameBytes < config.maxContentBytes) {
     throw new ConfigError('max frame bytes must be at least max content bytes');

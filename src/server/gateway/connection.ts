@@ -149,7 +149,25 @@ export class Connection implements DeliveryTarget {
     this.reply({ header: header(CmdType.ERROR, reqId), content: wire });
   }
 
+  /**
+   * The one guard around every frame: whatever a frame makes throw is that frame's INTERNAL
+   * error, answered and logged, and never reaches the socket's event emitter, where it would
+   * stop the process and every other user's connection with it.
+   */
   private onMessage(data: Buffer, isBinary: boolean): void {
+    try {
+      this.receive(data, isBinary);
+    } catch (e) {
+      this.deps.metrics.framesIn.inc({ cmd: 'FAILED' });
+      try {
+        this.error(e, undefined);
+      } catch (inner) {
+        this.deps.logger.error('frame failed and could not be answered', { user: this.userId, error: inner });
+      }
+    }
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
     // After our close frame nothing more may be sent, so nothing more is done: a SEND read now
     // is neither stored nor acked, and the client retries it after reconnecting.
     if (this.closed) return;
@@ -159,7 +177,8 @@ export class Connection implements DeliveryTarget {
       this.error(err.badFrame('binary frames are not supported: send one JSON object per text frame'), undefined);
       return;
     }
-    const decoded = decode(data.toString('utf8'), { maxContentBytes: this.deps.config.maxContentBytes });
+    const { maxContentBytes, maxOptionsBytes, maxDepth } = this.deps.config;
+    const decoded = decode(data.toString('utf8'), { maxContentBytes, maxOptionsBytes, maxDepth });
     if (!decoded.ok) {
       this.deps.metrics.framesIn.inc({ cmd: 'INVALID' });
       this.refuse({ code: decoded.error.code, message: decoded.error.message }, decoded.reqId);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { ID_PATTERN } from '../../../protocol/ids.js';
+import { DEFAULT_MAX_DEPTH, nestedDeeperThan } from '../../../protocol/limits.js';
 import { ImError, err } from '../../errors.js';
 
 /** Largest request body the API reads (PROTOCOL.md §2 bodies are small; 1 MiB is generous). */
@@ -9,12 +10,19 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const tooLarge = (limit: number) => new ImError(ErrorCode.CONTENT_TOO_LARGE, `request body is over ${limit} bytes`);
 
+export interface BodyLimits {
+  /** Bytes; more is CONTENT_TOO_LARGE. */
+  limit?: number;
+  /** Nesting of objects and arrays; deeper is BAD_FRAME (the frame limit of §3). */
+  maxDepth?: number;
+}
+
 /**
  * Reads the whole body and parses it as JSON. Over `limit` bytes it rejects at once with
  * CONTENT_TOO_LARGE and drains the rest unread, so the client still gets the answer.
- * @throws ImError BAD_FRAME (not JSON) or CONTENT_TOO_LARGE
+ * @throws ImError BAD_FRAME (not JSON, or nested too deep) or CONTENT_TOO_LARGE
  */
-export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+export function readJsonBody(req: IncomingMessage, { limit = MAX_BODY_BYTES, maxDepth = DEFAULT_MAX_DEPTH }: BodyLimits = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length']) > limit) {
       req.resume();
@@ -33,11 +41,14 @@ export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Prom
     req.on('error', cutOff);
     req.on('close', () => req.complete || cutOff());
     req.on('end', () => {
+      let body: unknown;
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
-        reject(err.badFrame('request body is not valid JSON'));
+        return reject(err.badFrame('request body is not valid JSON'));
       }
+      if (nestedDeeperThan(body, maxDepth)) return reject(err.badFrame(`request body is nested deeper than ${maxDepth} levels`));
+      resolve(body);
     });
   });
 }

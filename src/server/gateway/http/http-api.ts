@@ -70,7 +70,7 @@ export function createHttpApi(deps: HttpApiDeps): (req: IncomingMessage, res: Se
     const url = target(req);
     const endpoint = router.find(req.method ?? 'GET', url.pathname);
     const caller = auth.authenticate(endpoint.auth, req.headers);
-    const input = endpoint.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJsonBody(req);
+    const input = endpoint.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJsonBody(req, { maxDepth: deps.config.maxDepth });
     return endpoint.handle(input, caller);
   }
 
