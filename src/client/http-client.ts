@@ -99,6 +99,16 @@ export class ImHttp {
     return this.#post('/user/login', { userId, password });
   }
 
+  /** Revokes this client's token; its WebSocket connections are closed with 4003. */
+  async logout(): Promise<void> {
+    await this.#post('/user/logout', {});
+  }
+
+  /** Revokes every token of the user; resolves with a fresh token for this client to go on with. */
+  changePassword(oldPassword: string, newPassword: string): Promise<LoginResult> {
+    return this.#post('/user/password', { oldPassword, newPassword });
+  }
+
   profile(userId: string): Promise<{ userId: string; nickname: string }> {
     return this.#get('/user/profile', { userId });
   }
@@ -201,7 +211,7 @@ export class ImHttp {
     const fullPath = `${API_PREFIX}${path}${queryString(query)}`;
     const res = await this.raw(method, fullPath, body);
     const context = `${method} ${path}`;
-    const envelope = res.json as { code?: unknown; msg?: unknown; data?: unknown } | undefined;
+    const envelope = res.json as { code?: unknown; msg?: unknown; data?: unknown; retryAfterMs?: unknown } | undefined;
     if (typeof envelope !== 'object' || envelope === null || typeof envelope.code !== 'number') {
       throw new ImClientError(
         'protocol',
@@ -210,7 +220,8 @@ export class ImHttp {
     }
     if (envelope.code !== 0) {
       const message = typeof envelope.msg === 'string' ? envelope.msg : '';
-      throw new ImRequestError({ code: envelope.code, message, status: res.status, context });
+      const retryAfterMs = typeof envelope.retryAfterMs === 'number' ? envelope.retryAfterMs : undefined;
+      throw new ImRequestError({ code: envelope.code, message, status: res.status, context, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
     }
     if (this.#observe !== undefined) {
       const call: HttpCallRecord = { method, path, data: envelope.data };

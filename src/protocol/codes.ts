@@ -146,7 +146,10 @@ export const CloseCode = {
   TRY_AGAIN_LATER: 1013,
   IDLE: 4000,
   KICKED: 4001,
+  /** The token expired, or was revoked (logout, password change): log in again. */
   TOKEN_EXPIRED: 4003,
+  /** The user already has the most devices connected that the server allows. */
+  TOO_MANY_DEVICES: 4004,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -169,6 +169,8 @@ export interface HttpEnvelope<T = unknown> {
   code: number;
   msg: string;
   data?: T;
+  /** RATE_LIMITED (1003) only: how long to wait before retrying (also the Retry-After header). */
+  retryAfterMs?: number;
 }
 
 export interface LoginResult {

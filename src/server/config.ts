@@ -5,11 +5,11 @@ import { MAX_NODE_ID } from './snowflake.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-/** Per-user SEND rate limit (§6.6): a token bucket. */
+/** A per-user token bucket (§6.6). */
 export interface RateLimit {
-  /** Bucket size: this many SENDs pass at once. */
+  /** Bucket size: this many units pass at once. */
   burst: number;
-  /** Refill rate in SENDs per second; a sustained flood above it gets 1003. */
+  /** Refill rate in units per second; a sustained flood above it gets 1003. */
   perSecond: number;
 }
 
@@ -38,11 +38,23 @@ export interface ServerConfig {
   maxDepth: number;
   /** A frame over this closes the connection with 1009. */
   maxFrameBytes: number;
+  /** SENDs per user. */
   rateLimit: RateLimit;
+  /**
+   * Reads per user, counted in rows: SYNC and HISTORY cost the messages they return (at least
+   * 1), READ costs 1. A request is admitted while the bucket is positive.
+   */
+  readRateLimit: RateLimit;
   syncDefaultLimit: number;
   syncMaxLimit: number;
   historyDefaultLimit: number;
   historyMaxLimit: number;
+  /** Failed logins allowed per account and per client address (HTTP 429 / 1003 beyond). */
+  loginLimit: { perAccount: RateLimit; perAddress: RateLimit };
+  /** Devices one user may have connected at once; one more is closed with 4004. */
+  maxDevicesPerUser: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined;
   /** Most messages one store commit takes; more wait for the next one. */
   maxBatch: number;
   /** A device whose unsent pushes exceed this is closed with 1013 and must reconnect and SYNC. */
@@ -70,16 +82,25 @@ export const DEFAULTS: Omit<ServerConfig, 'now'> = {
   maxDepth: DEFAULT_MAX_DEPTH,
   maxFrameBytes: 1024 * 1024,
   rateLimit: { burst: 500, perSecond: 1000 },
+  readRateLimit: { burst: 5000, perSecond: 5000 },
+  // 10 failures at once per account, then one every 3 s; 20 per address, then one every 2 s.
+  loginLimit: { perAccount: { burst: 10, perSecond: 1 / 3 }, perAddress: { burst: 20, perSecond: 1 / 2 } },
   syncDefaultLimit: 100,
   syncMaxLimit: 500,
   historyDefaultLimit: 50,
   historyMaxLimit: 500,
+  maxDevicesPerUser: 10,
+  metricsToken: undefined,
   maxBatch: 512,
   maxBufferedBytes: 8 * 1024 * 1024,
   scryptCost: DEFAULT_SCRYPT_COST,
 };
 
-export type ServerOptions = Partial<Omit<ServerConfig, 'rateLimit'>> & { rateLimit?: Partial<RateLimit> };
+export type ServerOptions = Partial<Omit<ServerConfig, 'rateLimit' | 'readRateLimit' | 'loginLimit'>> & {
+  loginLimit?: { perAccount?: Partial<RateLimit>; perAddress?: Partial<RateLimit> };
+  rateLimit?: Partial<RateLimit>;
+  readRateLimit?: Partial<RateLimit>;
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -89,6 +110,9 @@ function positiveInt(name: string, v: number, min = 1): void {
   if (!Number.isInteger(v) || v < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${v}`);
 }
 
+const definedOnly = <T extends object>(o: T | undefined): Partial<T> =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 /** Merges defaults once, rejects contradictions, freezes. */
 export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfig> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -96,7 +120,12 @@ export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfi
     ...DEFAULTS,
     now: Date.now,
     ...defined,
-    rateLimit: { ...DEFAULTS.rateLimit, ...options.rateLimit },
+    rateLimit: { ...DEFAULTS.rateLimit, ...definedOnly(options.rateLimit) },
+    readRateLimit: { ...DEFAULTS.readRateLimit, ...definedOnly(options.readRateLimit) },
+    loginLimit: {
+      perAccount: { ...DEFAULTS.loginLimit.perAccount, ...definedOnly(options.loginLimit?.perAccount) },
+      perAddress: { ...DEFAULTS.loginLimit.perAddress, ...definedOnly(options.loginLimit?.perAddress) },
+    },
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`port must be 0-65535, got ${config.port}`);
@@ -121,16 +150,29 @@ export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfi
   }
   positiveInt('rate limit burst', config.rateLimit.burst);
   if (!(config.rateLimit.perSecond > 0)) throw new ConfigError('rate limit per second must be > 0');
+  positiveInt('read rate limit burst', config.readRateLimit.burst);
+  if (!(config.readRateLimit.perSecond > 0)) throw new ConfigError('read rate limit per second must be > 0');
   positiveInt('sync limit', config.syncDefaultLimit);
   positiveInt('history limit', config.historyDefaultLimit);
   if (config.syncDefaultLimit > config.syncMaxLimit || config.historyDefaultLimit > config.historyMaxLimit) {
     throw new ConfigError('a default page limit cannot exceed its maximum');
   }
   positiveInt('max batch', config.maxBatch);
+  positiveInt('max devices per user', config.maxDevicesPerUser);
+  if (config.metricsToken !== undefined && config.metricsToken.length < 8) {
+    throw new ConfigError('metrics token must be at least 8 characters');
+  }
   positiveInt('max buffered bytes', config.maxBufferedBytes);
   if (!Number.isInteger(Math.log2(config.scryptCost)) || config.scryptCost < 2) {
     throw new ConfigError(`scrypt cost must be a power of two >= 2, got ${config.scryptCost}`);
   }
   Object.freeze(config.rateLimit);
+  Object.freeze(config.readRateLimit);
+  for (const [name, limit] of Object.entries(config.loginLimit)) {
+    positiveInt(`login limit ${name} burst`, limit.burst);
+    if (!(limit.perSecond > 0)) throw new ConfigError(`login limit ${name} per second must be > 0`);
+    Object.freeze(limit);
+  }
+  Object.freeze(config.loginLimit);
   return Object.freeze(config);
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { ConvType, MsgType } from '../protocol/codes.js';
 import type { Content, Stamp } from '../protocol/frames.js';
 import { SYSTEM_USER } from '../protocol/ids.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { SessionTokens } from './auth/session-tokens.js';
 import { TokenSigner } from './auth/tokens.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import { Deliverer } from './deliver/deliverer.js';
@@ -60,7 +62,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const metrics = new Metrics();
   const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
   const secret = await store.getOrInitMeta('token-secret', () => randomBytes(32).toString('base64url'));
-  const tokens = new TokenSigner(secret, config.tokenTtlMs, config.now);
+  const tokens = new SessionTokens(new TokenSigner(secret, config.tokenTtlMs, config.now), store);
+  const logins = new LoginThrottle(config.loginLimit, config.now);
 
   const ids = new Snowflake(config.nodeId, config.now);
   const committer = new BatchCommitter(store, config.maxBatch, metrics, logger);
@@ -98,13 +101,21 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
     return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to]!, sendTime: r.sendTime };
   }
 
-  const http = createHttpServer(createHttpApi({ store, tokens, adminToken, config, metrics, logger, systemSend }));
+  const revoked = ({ userId, tokenHash }: { userId: string; tokenHash?: string }) =>
+    bus.publish(tokenHash === undefined ? { kind: 'tokens-revoked', userId } : { kind: 'tokens-revoked', userId, tokenHash });
+  const http = createHttpServer(createHttpApi({ store, tokens, logins, revoked, adminToken, config, metrics, logger, systemSend }));
   http.keepAliveTimeout = 5000;
   const gateway = new WsGateway(http, {
     nodeId: config.nodeId,
     config,
     stages: STAGES,
-    reads: createReadCommands(store, bus, config, (userId, convId) => checkAccess(store, userId, convId)),
+    reads: createReadCommands(
+      store,
+      bus,
+      config,
+      (userId, convId) => checkAccess(store, userId, convId),
+      new RateLimiter(config.readRateLimit.burst, config.readRateLimit.perSecond, config.now),
+    ),
     metrics,
     logger,
     tokens,

@@ -46,7 +46,31 @@ export function describeAccounts(factory: StoreFactory): void {
         nickname: 'Alice',
         passwordHash: 'scrypt$alice',
         allowStrangers: true,
+        tokenGeneration: 0,
       });
+    });
+
+    it('changes the password and bumps the token generation; an unknown user is USER_NOT_FOUND', async () => {
+      await store().createUser(user('alice'));
+      expect(await store().tokenStatus('alice', 'h1')).toEqual({ generation: 0, revoked: false });
+
+      expect(await store().setPassword('alice', 'scrypt$new')).toBe(1);
+      expect(await store().setPassword('alice', 'scrypt$newer')).toBe(2);
+
+      expect(await store().getUser('alice')).toMatchObject({ passwordHash: 'scrypt$newer', tokenGeneration: 2 });
+      expect(await store().tokenStatus('alice', 'h1')).toEqual({ generation: 2, revoked: false });
+      expect(code(await store().setPassword('nobody', 'x').catch((e: unknown) => e))).toBe(ErrorCode.USER_NOT_FOUND);
+    });
+
+    it('revokes one token by its hash, idempotently, and tells no status for an unknown user', async () => {
+      await store().createUser(user('alice'));
+      const later = Date.now() + 60_000;
+      await store().revokeToken('alice', 'h1', later);
+      await store().revokeToken('alice', 'h1', later);
+
+      expect(await store().tokenStatus('alice', 'h1')).toEqual({ generation: 0, revoked: true });
+      expect(await store().tokenStatus('alice', 'h2')).toEqual({ generation: 0, revoked: false });
+      expect(await store().tokenStatus('nobody', 'h1')).toBeUndefined();
     });
 
     it('refuses a second user with the same id (USER_EXISTS) and keeps the first', async () => {
@@ -148,6 +172,17 @@ export function describeAccounts(factory: StoreFactory): void {
       expect(await store().isBlockedEitherWay('alice', 'bob')).toBe(true);
       await store().unblock('alice', 'bob');
       expect(await store().isBlockedEitherWay('bob', 'alice')).toBe(false);
+    });
+
+    it('tells which of a list of users block someone, sorted', async () => {
+      await store().block('carol', 'alice');
+      await store().block('bob', 'alice');
+      await store().block('alice', 'dave');
+      await store().block('erin', 'zed');
+
+      expect(await store().blockersOf('alice', ['dave', 'carol', 'erin', 'bob'])).toEqual(['bob', 'carol']);
+      expect(await store().blockersOf('alice', [])).toEqual([]);
+      expect(await store().blockersOf('dave', ['bob'])).toEqual([]);
     });
   });
 

@@ -9,16 +9,21 @@ import type { MessageEvent } from '../../src/server/sync/bus.js';
 class RecordingDevice implements DeliveryTarget {
   readonly frames: { cmd: number; body: { stamp?: { seq?: number; pts?: number }; content?: { text?: string } } }[] = [];
   kicked: string | undefined;
+  revoked: string | undefined;
   constructor(
     readonly userId: string,
     readonly deviceId: string,
     readonly connId: string,
+    readonly tokenHash = 'token-hash',
   ) {}
   send(text: string, cmd: number): void {
     this.frames.push({ cmd, body: JSON.parse(text) as RecordingDevice['frames'][number]['body'] });
   }
   kick(reason: string): void {
     this.kicked = reason;
+  }
+  revoke(reason: string): void {
+    this.revoked = reason;
   }
 }
 

@@ -55,6 +55,24 @@ describe('POST /group/add-members', () => {
   });
 });
 
+describe('adding a user who blocked you', () => {
+  it('is refused with 403 / 3002 by add-members and by create, and adds nobody', async () => {
+    await team('b1');
+    // `new` blocks the admin: the admin may no longer put them in front of their messages
+    expect((await post('new', '/user/block', { userId: 'adm' })).code).toBe(0);
+
+    const added = await post('adm', '/group/add-members', { groupId: 'b1', members: ['out', 'new'] });
+    const created = await post('adm', '/group/create', { groupId: 'b1x', type: 2, name: 'Sneaky', members: ['out', 'new'] });
+
+    expect([added.status, added.code]).toEqual([403, 3002]);
+    expect([created.status, created.code]).toEqual([403, 3002]);
+    expect(await roster('b1')).not.toContain('out:member');
+    expect((await api.get('/group/info', { groupId: 'b1x' }, as('own'))).code).toBe(3008);
+    // ... while someone the blocked user did not block can still add them
+    expect((await post('own', '/group/add-members', { groupId: 'b1', members: ['new'] })).data).toEqual({ added: ['new'] });
+  });
+});
+
 describe('POST /group/remove-members', () => {
   it('lets the owner remove anyone but itself, returning only those actually removed', async () => {
     await team('r1');

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { ConvType, type MsgType } from '../../src/protocol/codes.js';
 import type { Content, Stamp } from '../../src/protocol/frames.js';
 import { SYSTEM_USER, systemConvId } from '../../src/protocol/ids.js';
+import { LoginThrottle } from '../../src/server/auth/login-throttle.js';
+import { SessionTokens } from '../../src/server/auth/session-tokens.js';
 import { TokenSigner } from '../../src/server/auth/tokens.js';
 import { resolveConfig } from '../../src/server/config.js';
 import { err } from '../../src/server/errors.js';
@@ -22,6 +24,8 @@ export interface Answer {
   // The envelope's data: tests read fields they assert on, so `any` keeps them short.
   data: any;
   headers: Headers;
+  /** RATE_LIMITED answers only. */
+  retryAfterMs?: number;
 }
 
 export interface HarnessOptions {
@@ -54,8 +58,9 @@ export class ApiHarness {
     const clock = { now: Date.now() };
     const now = () => clock.now;
     const store = await SqliteStore.open(':memory:');
-    const config = resolveConfig({ db: ':memory:', now, logLevel: 'silent' });
-    const tokens = new TokenSigner('test-secret', TOKEN_TTL_MS, now);
+    // A cheap scrypt: these tests count refusals, not hashing cost.
+    const config = resolveConfig({ db: ':memory:', now, logLevel: 'silent', scryptCost: 1024 });
+    const tokens = new SessionTokens(new TokenSigner('test-secret', TOKEN_TTL_MS, now), store);
     const metrics = new Metrics();
     const ids = new Snowflake(0, now);
     // Real storage, the pipeline's SYSTEM path reduced to its store step.
@@ -82,6 +87,8 @@ export class ApiHarness {
     const handler = createHttpApi({
       store,
       tokens,
+      logins: new LoginThrottle(config.loginLimit, now),
+      revoked: () => {},
       adminToken: ADMIN_TOKEN,
       config,
       metrics,
@@ -108,7 +115,8 @@ export class ApiHarness {
     const res = await fetch(this.base + path, init);
     const text = await res.text();
     const json = (res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : {}) as Partial<Answer>;
-    return { status: res.status, code: json.code ?? -1, msg: json.msg ?? text, data: json.data, headers: res.headers };
+    const answer: Answer = { status: res.status, code: json.code ?? -1, msg: json.msg ?? text, data: json.data, headers: res.headers };
+    return json.retryAfterMs === undefined ? answer : { ...answer, retryAfterMs: json.retryAfterMs };
   }
 
   post(path: string, body: unknown, options: CallOptions = {}): Promise<Answer> {

@@ -25,9 +25,10 @@ describe('POST /user/register', () => {
     expect((await api.post('/user/login', { userId: 'alice', password: 'pw-alice' })).code).toBe(0);
   });
 
-  it('refuses the reserved userId "system" with 409 / 2004', async () => {
-    const res = await api.post('/user/register', { userId: 'system', password: 'pw' });
+  it.each(['system', 'SYSTEM', 'System', 'sYsTeM'])('refuses the reserved userId "system" in any case (%s) with 409 / 2004', async (userId) => {
+    const res = await api.post('/user/register', { userId, password: 'pw' });
     expect([res.status, res.code]).toEqual([409, 2004]);
+    expect((await api.get('/user/profile', { userId }, { token: alice })).code).toBe(3009);
   });
 
   it.each([

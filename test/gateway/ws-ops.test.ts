@@ -82,3 +82,27 @@ describe('GET /metrics', () => {
     }
   });
 });
+
+describe('GET /metrics with --metrics-token', () => {
+  it('answers only the metrics token (401 / 2001 otherwise), and stays open without one', async () => {
+    const guarded = await h.startServer({ metricsToken: 'scrape-secret' });
+    const open = await h.startServer();
+    const scrape = (base: string, token?: string) =>
+      fetch(`${base}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+    const anonymous = await scrape(guarded.httpUrl);
+    const wrong = await scrape(guarded.httpUrl, 'not-it');
+    const admin = await scrape(guarded.httpUrl, guarded.adminToken);
+    const right = await scrape(guarded.httpUrl, 'scrape-secret');
+
+    for (const refused of [anonymous, wrong, admin]) {
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { code: number }).code).toBe(ErrorCode.TOKEN_INVALID);
+    }
+    expect(right.status).toBe(200);
+    expect(await right.text()).toMatch(/^im_connections /m);
+    expect((await scrape(open.httpUrl)).status).toBe(200);
+    // /healthz stays public either way
+    expect((await guarded.http.healthz()).status).toBe(200);
+  });
+});

@@ -68,6 +68,30 @@ describe('one connection per (user, device)', () => {
   });
 });
 
+describe('devices per user', () => {
+  it('closes a connection over the cap with 4004; a reconnecting device and other users are not counted', async () => {
+    // Given a server allowing 2 devices per user, and alice on her phone and laptop
+    const { server, users: { alice, bob } } = await h.setup(['alice', 'bob'], { maxDevicesPerUser: 2 });
+    const laptop = await h.connect(server, alice, 'laptop');
+
+    // When a third device connects
+    const tablet = await h.connect(server, alice, 'tablet');
+
+    // Then it is closed with 4004 and a reason that says what to do
+    const closed = await tablet.waitForClose();
+    expect(closed.code).toBe(CloseCode.TOO_MANY_DEVICES);
+    expect(closed.reason).toMatch(/at most 2/);
+    // ... the two devices she has keep working, and one of them may reconnect (it replaces itself)
+    expect((await laptop.ping()).header.cmd).toBe(CmdType.PONG);
+    const laptopAgain = await h.connect(server, alice, 'laptop');
+    expect((await laptopAgain.ping()).header.cmd).toBe(CmdType.PONG);
+    expect((await alice.client.ping()).header.cmd).toBe(CmdType.PONG);
+    // ... and bob's devices are his own
+    const bobLaptop = await h.connect(server, bob, 'laptop');
+    expect((await bobLaptop.ping()).header.cmd).toBe(CmdType.PONG);
+  });
+});
+
 describe('PING', () => {
   it('is answered with PONG echoing the reqId', async () => {
     const { users: { alice } } = await h.setup(['alice']);

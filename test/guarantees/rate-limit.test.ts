@@ -77,3 +77,57 @@ describe('§6.6 per-user rate limit', () => {
     expect(maxPts).toBe(500);
   });
 });
+
+/** Reads: 600 rows at once, (practically) no refill. */
+const TIGHT_READS = { readRateLimit: { burst: 600, perSecond: 0.001 } };
+
+describe('per-user read limit (SYNC, HISTORY, READ), counted in rows', () => {
+  async function aliceWith400Messages(options: object = TIGHT_READS) {
+    const { server, users } = await h.setup(['alice', 'bob', 'carol'], { friends: true, ...options });
+    await Promise.all(range(1, 400).map((i) => users.alice.client.send(text('bob', `m${i}`))));
+    return { server, ...users };
+  }
+
+  it('admits big pages while the bucket lasts, then answers 1003 with retryAfterMs', async () => {
+    // Given a budget of 600 rows and 400 messages in alice's history
+    const { alice } = await aliceWith400Messages();
+    const convId = pairConvId(ConvType.SINGLE, 'alice', 'bob');
+
+    // When she pages HISTORY with limit 500 (400 rows each)
+    const first = await alice.client.history({ convId, limit: 500 });
+    const second = await alice.client.history({ convId, limit: 500 });
+    const third = await alice.client.history({ convId, limit: 500 }).catch((e: unknown) => e);
+
+    // Then the first two pass (the second runs the bucket into debt) and the third waits
+    expect(first.content.messages).toHaveLength(400);
+    expect(second.content.messages).toHaveLength(400);
+    expect(third).toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    expect((third as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+    // ... SYNC and READ share the budget
+    await expect(alice.client.sync(0)).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    await expect(alice.client.read(convId, 1)).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    // ... while PING and SEND are unaffected
+    expect((await alice.client.ping()).header.cmd).toBe(CmdType.PONG);
+    expect((await alice.client.send(text('bob', 'still sending'))).stamp.seq).toBe(401);
+  });
+
+  it('charges by rows: many small reads pass where big ones would not', async () => {
+    const { bob } = await aliceWith400Messages();
+
+    // 100 SYNCs asking for up to 500 rows that return 5 each are 500 rows: under the 600-row
+    // budget, which a charge by requested limit would have spent after the second
+    for (let i = 0; i < 100; i++) expect((await bob.client.sync(395, 500)).content.messages).toHaveLength(5);
+    expect((await bob.client.sync(0, 1)).content.messages).toHaveLength(1);
+  });
+
+  it('is per user: one user out of budget does not stop another', async () => {
+    const { alice, bob, carol } = await aliceWith400Messages();
+    const convId = pairConvId(ConvType.SINGLE, 'alice', 'bob');
+    await alice.client.history({ convId, limit: 500 });
+    await alice.client.history({ convId, limit: 500 });
+    await expect(alice.client.history({ convId, limit: 500 })).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+
+    expect((await bob.client.history({ convId, limit: 500 })).content.messages).toHaveLength(400);
+    expect((await carol.client.sync(0)).content.maxPts).toBe(0);
+  });
+});

@@ -19,6 +19,7 @@ import type {
   NewUser,
   PairRelation,
   ReadResult,
+  TokenStatus,
   UserRecord,
 } from '../../src/server/store/message-store.js';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store.js';
@@ -59,6 +60,18 @@ export class ForwardingStore implements MessageStore {
   }
   getUser(userId: string): Promise<UserRecord | undefined> {
     return this.inner.getUser(userId);
+  }
+  setPassword(userId: string, passwordHash: string): Promise<number> {
+    return this.inner.setPassword(userId, passwordHash);
+  }
+  revokeToken(userId: string, tokenHash: string, expiresAt: number): Promise<void> {
+    return this.inner.revokeToken(userId, tokenHash, expiresAt);
+  }
+  tokenStatus(userId: string, tokenHash: string): Promise<TokenStatus | undefined> {
+    return this.inner.tokenStatus(userId, tokenHash);
+  }
+  blockersOf(userId: string, among: readonly string[]): Promise<string[]> {
+    return this.inner.blockersOf(userId, among);
   }
   existingUsers(userIds: readonly string[]): Promise<Set<string>> {
     return this.inner.existingUsers(userIds);

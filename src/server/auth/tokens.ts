@@ -1,11 +1,16 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../../protocol/codes.js';
 import { ImError } from '../errors.js';
 
 export interface TokenClaims {
   userId: string;
   expiresAt: number;
+  /** The user's token generation at issue time; tokens from before a password change are void. */
+  generation: number;
 }
+
+/** The form a token is remembered in when revoked: never the token itself. */
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /**
  * Signed, expiring login tokens: `base64url(json).base64url(hmac-sha256)`. The secret lives in
@@ -18,9 +23,9 @@ export class TokenSigner {
     private readonly now: () => number,
   ) {}
 
-  issue(userId: string): { token: string; expiresAt: number } {
+  issue(userId: string, generation: number): { token: string; expiresAt: number } {
     const expiresAt = this.now() + this.ttlMs;
-    const body = Buffer.from(JSON.stringify({ u: userId, e: expiresAt })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ u: userId, e: expiresAt, g: generation })).toString('base64url');
     return { token: `${body}.${this.sign(body)}`, expiresAt };
   }
 
@@ -33,7 +38,7 @@ export class TokenSigner {
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(sig);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid;
-    let claims: { u?: unknown; e?: unknown };
+    let claims: { u?: unknown; e?: unknown; g?: unknown };
     try {
       claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as typeof claims;
     } catch {
@@ -41,7 +46,8 @@ export class TokenSigner {
     }
     if (typeof claims.u !== 'string' || typeof claims.e !== 'number') throw invalid;
     if (claims.e <= this.now()) throw new ImError(ErrorCode.TOKEN_EXPIRED, 'token has expired; log in again');
-    return { userId: claims.u, expiresAt: claims.e };
+    // Tokens issued before generations existed are generation 0, void after the first password change.
+    return { userId: claims.u, expiresAt: claims.e, generation: typeof claims.g === 'number' ? claims.g : 0 };
   }
 
   private sign(body: string): string {

@@ -1,7 +1,7 @@
 import { CmdType, PROTOCOL_VERSION } from '../../protocol/codes.js';
 import { pushFrame } from '../../protocol/messages.js';
 import type { Logger } from '../logger.js';
-import type { BusEvent, MessageEvent, ReadEvent, SessionOpenedEvent } from '../sync/bus.js';
+import type { BusEvent, MessageEvent, ReadEvent, SessionOpenedEvent, TokensRevokedEvent } from '../sync/bus.js';
 import type { SessionRegistry } from './session-registry.js';
 
 /** Recipients handled per turn of the event loop, so one huge fan-out never blocks it for long. */
@@ -40,6 +40,8 @@ export class Deliverer {
           return this.read(event);
         case 'session-opened':
           return this.sessionOpened(event);
+        case 'tokens-revoked':
+          return this.tokensRevoked(event);
       }
     } catch (e) {
       this.logger.error('delivery failed', { error: e });
@@ -111,6 +113,13 @@ export class Deliverer {
         if (event.except.nodeId === this.nodeId && device.connId === event.except.connId) continue;
         device.send(text, CmdType.READ_NOTIFY);
       }
+    }
+  }
+
+  private tokensRevoked(event: TokensRevokedEvent): void {
+    const reason = event.tokenHash === undefined ? 'password changed; log in again' : 'logged out';
+    for (const device of [...this.sessions.devices(event.userId)]) {
+      if (event.tokenHash === undefined || device.tokenHash === event.tokenHash) device.revoke(reason);
     }
   }
 

@@ -3,10 +3,14 @@ export interface DeliveryTarget {
   readonly connId: string;
   readonly userId: string;
   readonly deviceId: string;
+  /** Hash of the token the connection authenticated with. */
+  readonly tokenHash: string;
   /** Writes one text frame; `cmd` is for metrics only. */
   send(text: string, cmd: number): void;
   /** Sends KICK with the reason, then closes with 4001. */
   kick(reason: string): void;
+  /** Closes with 4003: the connection's token was revoked. */
+  revoke(reason: string): void;
 }
 
 /** The connections on this node, by connection and by user. */

@@ -1,7 +1,10 @@
 /**
- * Per-user token buckets (§6.6): `burst` SENDs pass at once, then `perSecond` refill. A user over
- * the limit is told how long to wait; buckets that are full again are forgotten, so idle users
+ * Per-key token buckets (§6.6): `burst` units pass at once, then `perSecond` refill. A key over
+ * its limit is told how long to wait; buckets that are full again are forgotten, so idle keys
  * cost nothing.
+ *
+ * Units are whatever the caller counts: SENDs, rows read, failed logins. `charge` may take a
+ * bucket below zero (a read's cost is known only after it ran), and the debt is paid by waiting.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -13,25 +16,53 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  /** 0 when the SEND may pass (and is counted), else the ms until one token is back. */
-  take(userId: string): number {
-    const now = this.now();
-    this.sweep(now);
-    const b = this.buckets.get(userId) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
-    b.at = now;
-    this.buckets.set(userId, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+  /** 0 when `cost` units may pass (and are taken), else the ms until they will have refilled. */
+  take(key: string, cost = 1): number {
+    const b = this.bucket(key);
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - b.tokens) / this.perSecond) * 1000));
+    return this.waitMs(b.tokens, cost);
+  }
+
+  /** The ms `key` must wait before `cost` units would pass, taking nothing; 0 when they would. */
+  peek(key: string, cost = 1): number {
+    const b = this.bucket(key);
+    return b.tokens >= cost ? 0 : this.waitMs(b.tokens, cost);
+  }
+
+  /** Takes `cost` units whatever the balance, down to at most one burst in debt. */
+  charge(key: string, cost: number): void {
+    if (cost <= 0) return;
+    const b = this.bucket(key);
+    b.tokens = Math.max(-this.burst, b.tokens - cost);
+  }
+
+  /** Gives back units taken for work that turned out not to count (a successful login). */
+  refund(key: string, cost = 1): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + cost);
+  }
+
+  private bucket(key: string): { tokens: number; at: number } {
+    const now = this.now();
+    this.sweep(now);
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    this.buckets.set(key, b);
+    return b;
+  }
+
+  private waitMs(tokens: number, cost: number): number {
+    return Math.max(1, Math.ceil(((cost - tokens) / this.perSecond) * 1000));
   }
 
   private sweep(now: number): void {
     if (now < this.sweepAt) return;
     this.sweepAt = now + 60_000;
-    const fullAfterMs = (this.burst / this.perSecond) * 1000;
-    for (const [user, b] of this.buckets) if (now - b.at > fullAfterMs) this.buckets.delete(user);
+    const fullAfterMs = ((2 * this.burst) / this.perSecond) * 1000;
+    for (const [key, b] of this.buckets) if (now - b.at > fullAfterMs) this.buckets.delete(key);
   }
 }

@@ -26,6 +26,8 @@ export interface Identity {
   deviceId: string;
   platform: string;
   tokenExpiresAt: number;
+  /** The hash of the token this connection authenticated with: logout closes it. */
+  tokenHash: string;
   remote: string;
 }
 
@@ -45,6 +47,7 @@ export class Connection implements DeliveryTarget {
   readonly userId: string;
   readonly deviceId: string;
   readonly platform: string;
+  readonly tokenHash: string;
   /** Last time anything (a frame or a WebSocket ping) arrived; for the idle timeout. */
   lastSeen = performance.now();
   /** What the device said it holds (PUSH_ACK). */
@@ -66,6 +69,7 @@ export class Connection implements DeliveryTarget {
     this.userId = id.userId;
     this.deviceId = id.deviceId;
     this.platform = id.platform;
+    this.tokenHash = id.tokenHash;
     const ttl = Math.min(MAX_TIMER_MS, Math.max(0, id.tokenExpiresAt - deps.config.now()));
     this.expiryTimer = setTimeout(() => this.close(CloseCode.TOKEN_EXPIRED, 'token expired'), ttl);
     this.expiryTimer.unref();
@@ -122,6 +126,11 @@ export class Connection implements DeliveryTarget {
   kick(reason: string): void {
     this.reply({ header: { version: PROTOCOL_VERSION, cmd: CmdType.KICK }, content: { reason } });
     this.close(CloseCode.KICKED, 'kicked');
+  }
+
+  /** Its token was revoked: the same close as an expired token, so clients log in again. */
+  revoke(reason: string): void {
+    this.close(CloseCode.TOKEN_EXPIRED, reason);
   }
 
   close(code: number, reason: string): void {

@@ -3,15 +3,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, ErrorCode, HTTP_STATUS } from '../../protocol/codes.js';
 import { isValidId } from '../../protocol/ids.js';
-import type { TokenSigner } from '../auth/tokens.js';
+import type { SessionTokens, VerifiedToken } from '../auth/session-tokens.js';
 import type { SessionRegistry } from '../deliver/session-registry.js';
-import { toWireError } from '../errors.js';
+import { isImError, toWireError } from '../errors.js';
 import type { Bus } from '../sync/bus.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { bearerToken } from './http/auth.js';
 
 export interface GatewayDeps extends ConnectionDeps {
-  tokens: TokenSigner;
+  tokens: SessionTokens;
   sessions: SessionRegistry;
   bus: Bus;
 }
@@ -58,14 +58,22 @@ export class WsGateway {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.authorise(req, socket, head).catch((e: unknown) => {
+      // The store failed while checking the token: nothing was opened, the client may retry.
+      this.deps.logger.error('handshake failed', { error: e });
+      if (!socket.destroyed) refuse(socket, 503, { code: ErrorCode.UNAVAILABLE, message: 'the server cannot check tokens right now; retry' });
+    });
+  }
+
+  private async authorise(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') return refuse(socket, 404, { code: ErrorCode.UNKNOWN_CMD, message: 'WebSocket endpoint is /ws' });
     if (!this.accepting) return refuse(socket, 503, { code: ErrorCode.UNAVAILABLE, message: 'server is shutting down' });
-    let userId: string;
-    let expiresAt: number;
+    let token: VerifiedToken;
     try {
-      ({ userId, expiresAt } = this.deps.tokens.verify(url.searchParams.get('token') ?? bearerToken(req.headers)));
+      token = await this.deps.tokens.verify(url.searchParams.get('token') ?? bearerToken(req.headers));
     } catch (e) {
+      if (!isImError(e)) throw e;
       const wire = toWireError(e);
       return refuse(socket, HTTP_STATUS[wire.code], wire);
     }
@@ -74,14 +82,26 @@ export class WsGateway {
     if (!isValidId(deviceId) || platform.length > 64) {
       return refuse(socket, 400, { code: ErrorCode.BAD_FRAME, message: 'deviceId must be 1-64 chars of [A-Za-z0-9_.-]; platform at most 64 chars' });
     }
+    // The client may have gone while the token was checked, or the server begun to close.
+    if (socket.destroyed) return;
+    if (!this.accepting) return refuse(socket, 503, { code: ErrorCode.UNAVAILABLE, message: 'server is shutting down' });
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const { userId, expiresAt, tokenHash } = token;
     this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.open(ws, { connId: `${this.deps.nodeId}.${++this.nextId}`, userId, deviceId, platform, tokenExpiresAt: expiresAt, remote }),
+      this.open(ws, { connId: `${this.deps.nodeId}.${++this.nextId}`, userId, deviceId, platform, tokenExpiresAt: expiresAt, tokenHash, remote }),
     );
   }
 
   private open(ws: WebSocket, id: ConstructorParameters<typeof Connection>[1]): void {
     const { sessions, bus, metrics, logger } = this.deps;
+    if (this.overDeviceLimit(id.userId, id.deviceId)) {
+      const max = this.deps.config.maxDevicesPerUser;
+      logger.info('connection refused: too many devices', { user: id.userId, device: id.deviceId, max });
+      // A close code rather than an HTTP refusal: browsers show clients close codes, never the
+      // status of a failed handshake.
+      ws.close(CloseCode.TOO_MANY_DEVICES, `too many devices (at most ${max}); close another device first`);
+      return;
+    }
     const conn = new Connection(ws, id, this.deps);
     // Kick any older connection of this (user, device), on any node, before this one goes live.
     bus.publish({ kind: 'session-opened', userId: conn.userId, deviceId: conn.deviceId, conn: conn.ref });
@@ -97,6 +117,13 @@ export class WsGateway {
       logger.info('connection closed', { user: id.userId, device: id.deviceId, conn: id.connId, code, reason: reason.toString() || undefined });
     });
     ws.on('error', (e) => logger.warn('connection error', { user: id.userId, conn: id.connId, error: e.message }));
+  }
+
+  /** A reconnecting device replaces its old connection, so it never counts against the cap. */
+  private overDeviceLimit(userId: string, deviceId: string): boolean {
+    let others = 0;
+    for (const device of this.deps.sessions.devices(userId)) if (device.deviceId !== deviceId) others += 1;
+    return others >= this.deps.config.maxDevicesPerUser;
   }
 
   private closeIdle(): void {

@@ -34,6 +34,15 @@ export interface MessageStore {
   /** @throws ImError USER_EXISTS */
   createUser(user: NewUser): Promise<void>;
   getUser(userId: string): Promise<UserRecord | undefined>;
+  /**
+   * Replaces the password hash and bumps the user's token generation, which revokes every token
+   * issued before. Returns the new generation. @throws ImError USER_NOT_FOUND
+   */
+  setPassword(userId: string, passwordHash: string): Promise<number>;
+  /** Revokes one token (by its hash) until `expiresAt`, after which it is invalid anyway. */
+  revokeToken(userId: string, tokenHash: string, expiresAt: number): Promise<void>;
+  /** What a token check needs in one read; undefined when the user does not exist. */
+  tokenStatus(userId: string, tokenHash: string): Promise<TokenStatus | undefined>;
   /** Which of `userIds` exist, in one round trip. */
   existingUsers(userIds: readonly string[]): Promise<Set<string>>;
   setAllowStrangers(userId: string, allow: boolean): Promise<void>;
@@ -47,6 +56,8 @@ export interface MessageStore {
   areFriends(a: string, b: string): Promise<boolean>;
   block(userId: string, blockedId: string): Promise<void>;
   unblock(userId: string, blockedId: string): Promise<void>;
+  /** Which of `among` block `userId`, sorted, in one round trip. */
+  blockersOf(userId: string, among: readonly string[]): Promise<string[]>;
   /** True when either user blocks the other. */
   isBlockedEitherWay(a: string, b: string): Promise<boolean>;
   /**
@@ -130,6 +141,15 @@ export interface UserRecord {
   nickname: string;
   passwordHash: string;
   allowStrangers: boolean;
+  /** Tokens carry the generation they were issued in; a password change bumps it. */
+  tokenGeneration: number;
+}
+
+export interface TokenStatus {
+  /** The user's current token generation. */
+  generation: number;
+  /** This very token was revoked (logout). */
+  revoked: boolean;
 }
 
 export interface PairRelation {

@@ -65,4 +65,11 @@ export interface SessionOpenedEvent {
   conn: ConnRef;
 }
 
-export type BusEvent = MessageEvent | ReadEvent | SessionOpenedEvent;
+/** Tokens were revoked: one (logout, `tokenHash`) or all of the user's (password change). */
+export interface TokensRevokedEvent {
+  kind: 'tokens-revoked';
+  userId: string;
+  tokenHash?: string;
+}
+
+export type BusEvent = MessageEvent | ReadEvent | SessionOpenedEvent | TokensRevokedEvent;

@@ -1,8 +1,10 @@
-import { ConvType } from '../../protocol/codes.js';
+import { ConvType, ErrorCode } from '../../protocol/codes.js';
 import type { HistoryRespFrame, ReadAckFrame, SyncRespFrame } from '../../protocol/frames.js';
 import { parseConvId } from '../../protocol/ids.js';
 import { pushFrame } from '../../protocol/messages.js';
 import type { ServerConfig } from '../config.js';
+import { ImError } from '../errors.js';
+import type { RateLimiter } from '../filter/rate-limiter.js';
 import type { ConversationRecord, MessageStore } from '../store/message-store.js';
 import type { Bus, ConnRef } from './bus.js';
 
@@ -16,10 +18,29 @@ const clamp = (limit: number | undefined, dflt: number, max: number): number => 
  */
 export type AccessCheck = (userId: string, convId: string) => Promise<ConversationRecord>;
 
-export function createReadCommands(store: MessageStore, bus: Bus, config: Readonly<ServerConfig>, checkAccess: AccessCheck) {
+export function createReadCommands(
+  store: MessageStore,
+  bus: Bus,
+  config: Readonly<ServerConfig>,
+  checkAccess: AccessCheck,
+  limiter: RateLimiter,
+) {
+  /**
+   * Reads are admitted while the user's bucket is positive and pay for the rows they returned
+   * afterwards, so a user holding many big pages in flight waits instead of slowing every
+   * other user's frames (§6.6, extended to reads: docs/protocol.md §8).
+   */
+  function admit(userId: string): void {
+    const waitMs = limiter.take(userId, 1);
+    if (waitMs > 0) throw new ImError(ErrorCode.RATE_LIMITED, `too many reads; retry in ${waitMs} ms`, waitMs);
+  }
+  const pay = (userId: string, rows: number) => limiter.charge(userId, rows - 1);
+
   return {
     async sync(userId: string, q: { sincePts: number; limit?: number }): Promise<Content<SyncRespFrame>> {
+      admit(userId);
       const page = await store.readInbox(userId, q.sincePts, clamp(q.limit, config.syncDefaultLimit, config.syncMaxLimit));
+      pay(userId, page.entries.length);
       return {
         messages: page.entries.map((e) => pushFrame(e.message, e.pts)),
         maxPts: page.maxPts,
@@ -31,17 +52,20 @@ export function createReadCommands(store: MessageStore, bus: Bus, config: Readon
       userId: string,
       q: { convId: string; afterSeq?: number; beforeSeq?: number; limit?: number },
     ): Promise<Content<HistoryRespFrame>> {
+      admit(userId);
       await checkAccess(userId, q.convId);
       const page = await store.readHistory(q.convId, {
         ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }),
         ...(q.beforeSeq === undefined ? {} : { beforeSeq: q.beforeSeq }),
         limit: clamp(q.limit, config.historyDefaultLimit, config.historyMaxLimit),
       });
+      pay(userId, page.messages.length);
       // History is paged by seq; pts belongs to SYNC, so these frames carry none.
       return { messages: page.messages.map((m) => pushFrame(m)), hasMore: page.hasMore };
     },
 
     async read(userId: string, conn: ConnRef, q: { convId: string; seq: number }): Promise<Content<ReadAckFrame>> {
+      admit(userId);
       await checkAccess(userId, q.convId);
       const r = await store.markRead(userId, q.convId, q.seq);
       if (r.advanced) {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { SYSTEM_USER } from '../../../protocol/ids.js';
-import type { TokenSigner } from '../../auth/tokens.js';
+import type { SessionTokens, VerifiedToken } from '../../auth/session-tokens.js';
 import { ImError, err } from '../../errors.js';
 import type { Auth } from './endpoint.js';
 
@@ -17,22 +17,36 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
+export interface Authenticated {
+  /** The token's userId for `user`, SYSTEM_USER for `admin`, '' for `public`. */
+  caller: string;
+  /** The user's verified token (`user` endpoints only). */
+  token?: VerifiedToken;
+}
+
 export interface Authenticator {
   /**
-   * The caller an endpoint of `auth` may serve: the token's userId for `user`, SYSTEM_USER for
-   * `admin`, '' for `public`.
+   * Who may be served by an endpoint of `auth`.
    * @throws ImError TOKEN_INVALID / TOKEN_EXPIRED (401), or FORBIDDEN (403) when a user token is
    * offered where the admin token is required.
    */
-  authenticate(auth: Auth, headers: IncomingHttpHeaders): string;
+  authenticate(auth: Auth, headers: IncomingHttpHeaders): Promise<Authenticated>;
 }
 
-export function createAuthenticator(tokens: TokenSigner, adminToken: string): Authenticator {
-  function admin(token: string | undefined): string {
+export function createAuthenticator(tokens: SessionTokens, adminToken: string, metricsToken?: string): Authenticator {
+  function metrics(token: string | undefined): Authenticated {
+    if (metricsToken === undefined) return { caller: '' };
+    if (token === undefined || !sameSecret(token, metricsToken)) {
+      throw new ImError(ErrorCode.TOKEN_INVALID, 'GET /metrics takes the metrics token (Authorization: Bearer <token>)');
+    }
+    return { caller: '' };
+  }
+
+  async function admin(token: string | undefined): Promise<Authenticated> {
     if (token === undefined) throw new ImError(ErrorCode.TOKEN_INVALID, 'the admin token is required');
-    if (sameSecret(token, adminToken)) return SYSTEM_USER;
+    if (sameSecret(token, adminToken)) return { caller: SYSTEM_USER };
     try {
-      tokens.verify(token);
+      await tokens.verify(token);
     } catch (e) {
       // An expired user token is still a user's, not the admin's: FORBIDDEN says why better.
       if (e instanceof ImError && e.code === ErrorCode.TOKEN_EXPIRED) throw notAdmin();
@@ -43,10 +57,13 @@ export function createAuthenticator(tokens: TokenSigner, adminToken: string): Au
   const notAdmin = () => err.forbidden('this endpoint takes the admin token, not a user token');
 
   return {
-    authenticate(auth, headers) {
-      if (auth === 'public') return '';
+    async authenticate(auth, headers) {
+      if (auth === 'public') return { caller: '' };
       const token = bearerToken(headers);
-      return auth === 'admin' ? admin(token) : tokens.verify(token).userId;
+      if (auth === 'admin') return admin(token);
+      if (auth === 'metrics') return metrics(token);
+      const verified = await tokens.verify(token);
+      return { caller: verified.userId, token: verified };
     },
   };
 }

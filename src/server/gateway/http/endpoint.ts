@@ -1,8 +1,12 @@
 import { ErrorCode } from '../../../protocol/codes.js';
+import type { VerifiedToken } from '../../auth/session-tokens.js';
 import { ImError } from '../../errors.js';
 
-/** Who may call an endpoint: anyone, a logged-in user (Bearer token), or the admin token. */
-export type Auth = 'public' | 'user' | 'admin';
+/**
+ * Who may call an endpoint: anyone, a logged-in user (Bearer token), the admin token, or the
+ * metrics token (anyone when the server has none).
+ */
+export type Auth = 'public' | 'user' | 'admin' | 'metrics';
 
 /** A response that is not the JSON envelope (`/metrics`). */
 export class TextReply {
@@ -25,7 +29,15 @@ export interface Endpoint {
    * validated; `caller` is the authenticated userId for `user` endpoints ('' otherwise).
    * Throws ImError for every refusal.
    */
-  handle(input: unknown, caller: string): Promise<Reply>;
+  handle(input: unknown, caller: string, request: RequestInfo): Promise<Reply>;
+}
+
+/** What a few endpoints need of the request itself besides its input. */
+export interface RequestInfo {
+  /** The client's address, for per-address throttling (no proxy headers are trusted). */
+  address: string;
+  /** The token a `user` endpoint's caller authenticated with (logout revokes it). */
+  token: VerifiedToken | undefined;
 }
 
 export const get = (path: string, auth: Auth, handle: Endpoint['handle']): Endpoint => ({ method: 'GET', path, auth, handle });

@@ -35,7 +35,7 @@ export interface ErrorSinks {
  * its stack logged and never sent. Every error is counted in `im_errors_total{code}`.
  */
 export function replyError(req: IncomingMessage, res: ServerResponse, e: unknown, sinks: ErrorSinks): void {
-  const { code, message } = toWireError(e);
+  const { code, message, retryAfterMs } = toWireError(e);
   const status = e instanceof ImError ? e.httpStatus : HTTP_STATUS[code];
   sinks.metrics.errors.inc({ code });
   const fields = { method: req.method, path: req.url?.split('?')[0], status, code: `${code}/${errorName(code)}`, msg: message };
@@ -47,6 +47,7 @@ export function replyError(req: IncomingMessage, res: ServerResponse, e: unknown
   // Answering before the body was read (auth refused, too large): close rather than make the
   // connection wait for, and discard, a body nobody will use.
   if (!req.complete) extra.connection = 'close';
-  const envelope: HttpEnvelope = { code, msg: message };
+  if (retryAfterMs !== undefined) extra['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  const envelope: HttpEnvelope = retryAfterMs === undefined ? { code, msg: message } : { code, msg: message, retryAfterMs };
   write(res, status, 'application/json; charset=utf-8', JSON.stringify(envelope), extra);
 }

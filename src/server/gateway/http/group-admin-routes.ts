@@ -5,7 +5,7 @@ import { ImError, err } from '../../errors.js';
 import type { GroupRecord, MessageStore } from '../../store/message-store.js';
 import { idField, idList, parseInput } from './body.js';
 import { post, type Endpoint } from './endpoint.js';
-import { requireGroup, requireManager, requireMember, requireUsers } from './guards.js';
+import { refuseBlockers, requireGroup, requireManager, requireMember, requireUsers } from './guards.js';
 
 const membersBody = z.object({ groupId: idField, members: idList });
 const roleBody = z.object({ groupId: idField, userId: idField, role: z.enum(['admin', 'member']) });
@@ -32,6 +32,7 @@ export function groupAdminRoutes({ store }: { store: MessageStore }): Endpoint[]
     const group = await requireGroup(store, body.groupId);
     await requireManager(store, group, caller);
     await requireUsers(store, body.members);
+    await refuseBlockers(store, caller, body.members);
     return { added: await store.addMembers(group.groupId, body.members) };
   }
 

@@ -6,7 +6,7 @@ import { err } from '../../errors.js';
 import type { MessageStore } from '../../store/message-store.js';
 import { MAX_MEMBERS_PER_CALL, groupRef, idField, parseInput } from './body.js';
 import { get, post, type Endpoint } from './endpoint.js';
-import { requireGroup, requireMember, requireUsers } from './guards.js';
+import { refuseBlockers, requireGroup, requireMember, requireUsers } from './guards.js';
 
 const createBody = z.object({
   groupId: idField.optional(),
@@ -38,6 +38,7 @@ export function groupRoutes({ store }: { store: MessageStore }): Endpoint[] {
     if (body.policy !== undefined && !isCustom) throw err.badFrame('policy: only a CUSTOM_CONVERSATION (type 7) has one');
     const members = [...new Set(body.members ?? [])].filter((u) => u !== caller);
     await requireUsers(store, members);
+    await refuseBlockers(store, caller, members);
     const groupId = body.groupId ?? newGroupId();
     const convId = groupConvId(body.type, groupId);
     const policy = isCustom ? (body.policy ?? 'members') : undefined;

@@ -1,5 +1,6 @@
 import type { GroupMember } from '../../../protocol/frames.js';
-import { err } from '../../errors.js';
+import { ErrorCode } from '../../../protocol/codes.js';
+import { ImError, err } from '../../errors.js';
 import type { GroupRecord, MessageStore } from '../../store/message-store.js';
 
 /**
@@ -45,4 +46,13 @@ export async function requireManager(store: MessageStore, group: GroupRecord, ca
   const member = await requireMember(store, group, caller);
   if (!isManager(member)) throw err.forbidden(`only the owner or an admin of ${group.groupId} can do this`);
   return member;
+}
+
+/**
+ * Nobody can put a user who blocked them into a group: the group would carry their messages to
+ * the blocker after all. @throws ImError BLOCKED naming the first such user
+ */
+export async function refuseBlockers(store: MessageStore, caller: string, userIds: readonly string[]): Promise<void> {
+  const [blocker] = await store.blockersOf(caller, userIds);
+  if (blocker !== undefined) throw new ImError(ErrorCode.BLOCKED, `${blocker} has blocked you; you cannot add them to a group`);
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MsgType } from '../../../protocol/codes.js';
 import type { Content, Stamp } from '../../../protocol/frames.js';
-import type { TokenSigner } from '../../auth/tokens.js';
+import type { LoginThrottle } from '../../auth/login-throttle.js';
+import type { SessionTokens } from '../../auth/session-tokens.js';
 import type { ServerConfig } from '../../config.js';
 import { err } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -24,7 +25,10 @@ export const API_PREFIX = '/openapi/v1';
 
 export interface HttpApiDeps {
   store: MessageStore;
-  tokens: TokenSigner;
+  tokens: SessionTokens;
+  logins: LoginThrottle;
+  /** Closes the WebSocket connections of revoked tokens, on every node. */
+  revoked(event: { userId: string; tokenHash?: string }): void;
   adminToken: string;
   config: Readonly<ServerConfig>;
   metrics: Metrics;
@@ -64,14 +68,14 @@ function target(req: IncomingMessage): URL {
  */
 export function createHttpApi(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const router = new Router(endpoints(deps));
-  const auth = createAuthenticator(deps.tokens, deps.adminToken);
+  const auth = createAuthenticator(deps.tokens, deps.adminToken, deps.config.metricsToken);
 
   async function run(req: IncomingMessage): Promise<Reply> {
     const url = target(req);
     const endpoint = router.find(req.method ?? 'GET', url.pathname);
-    const caller = auth.authenticate(endpoint.auth, req.headers);
+    const { caller, token } = await auth.authenticate(endpoint.auth, req.headers);
     const input = endpoint.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJsonBody(req, { maxDepth: deps.config.maxDepth });
-    return endpoint.handle(input, caller);
+    return endpoint.handle(input, caller, { address: req.socket.remoteAddress ?? '', token });
   }
 
   return (req, res) => {

@@ -12,7 +12,10 @@ export interface OpsRouteDeps {
   nodeId: number;
 }
 
-/** GET /healthz (200 while the store answers, else 503) and GET /metrics (Prometheus text). */
+/**
+ * GET /healthz (200 while the store answers, else 503) and GET /metrics (Prometheus text; behind
+ * the metrics token when the server has one).
+ */
 export function opsRoutes({ store, metrics, logger, nodeId }: OpsRouteDeps): Endpoint[] {
   async function healthz() {
     try {
@@ -26,5 +29,5 @@ export function opsRoutes({ store, metrics, logger, nodeId }: OpsRouteDeps): End
 
   const render = async () => new TextReply('text/plain; version=0.0.4; charset=utf-8', metrics.render());
 
-  return [get('/healthz', 'public', healthz), get('/metrics', 'public', render)];
+  return [get('/healthz', 'public', healthz), get('/metrics', 'metrics', render)];
 }

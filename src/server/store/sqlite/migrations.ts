@@ -109,6 +109,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'token revocation: a generation per user (bumped by a password change) and revoked tokens',
+    up(db) {
+      db.exec(`
+        ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
+
+        -- Logged-out tokens until they would have expired anyway; keyed by a hash, never the token.
+        CREATE TABLE revoked_tokens (
+          token_hash TEXT PRIMARY KEY,
+          user_id    TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = latestOf(MIGRATIONS);

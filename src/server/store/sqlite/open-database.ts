@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { applyMigrations } from './migrations.js';
@@ -14,6 +15,7 @@ const BUSY_TIMEOUT_MS = 100;
 export function openDatabase(path: string): Database {
   let db: Database | undefined;
   try {
+    if (path !== ':memory:' && path !== '') ownerOnly(path);
     db = new SQLite(path, { timeout: BUSY_TIMEOUT_MS });
     configure(db);
     applyMigrations(db, path);
@@ -21,6 +23,28 @@ export function openDatabase(path: string): Database {
   } catch (e) {
     db?.close();
     throw e instanceof StoreOpenError ? e : explain(path, e);
+  }
+}
+
+/**
+ * The file holds the token-signing secret and every password hash, so only its owner may read
+ * it: created 0600 whatever the umask, and tightened to 0600 if an older build left it readable
+ * by others. SQLite gives its -wal and -shm files the database file's mode.
+ */
+function ownerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return; // opening it will say what is wrong
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const { mode, uid } = statSync(file);
+      if ((mode & 0o077) !== 0 && uid === process.getuid?.()) chmodSync(file, mode & 0o700);
+    } catch {
+      // absent, or not ours to change: leave it as it is
+    }
   }
 }
 

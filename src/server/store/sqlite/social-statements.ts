@@ -17,6 +17,7 @@ export class SocialStatements {
   private readonly insertBlock: Statement<[string, string, number]>;
   private readonly deleteBlock: Statement<[string, string]>;
   private readonly countBlocks: Statement<[string, string, string, string], number>;
+  private readonly selectBlockers: Statement<[string, string], string>;
   private readonly addTx: (userId: string, friendId: string) => 'pending' | 'friends';
 
   constructor(
@@ -53,6 +54,11 @@ export class SocialStatements {
     this.countBlocks = db.prepare<[string, string, string, string], number>(
       `SELECT COUNT(*) FROM blocks WHERE ${eitherWay('user_id', 'blocked_id')}`,
     ).pluck();
+    this.selectBlockers = db
+      .prepare<[string, string], string>(
+        'SELECT user_id FROM blocks WHERE blocked_id = ? AND user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id',
+      )
+      .pluck();
     this.selectRelation = db.prepare(
       `SELECT u.allow_strangers AS allowStrangers,
               EXISTS (SELECT 1 FROM blocks WHERE user_id = @from AND blocked_id = @to)
@@ -98,6 +104,10 @@ export class SocialStatements {
   relation(from: string, to: string): PairRelation | undefined {
     const row = this.selectRelation.get({ from, to });
     return row && { allowStrangers: row.allowStrangers !== 0, blocked: row.blocked !== 0, friends: from !== to && row.friends !== 0 };
+  }
+
+  blockersOf(userId: string, among: readonly string[]): string[] {
+    return among.length === 0 ? [] : this.selectBlockers.all(userId, JSON.stringify(among));
   }
 
   isBlockedEitherWay(a: string, b: string): boolean {

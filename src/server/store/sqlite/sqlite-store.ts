@@ -15,6 +15,7 @@ import type {
   NewUser,
   PairRelation,
   ReadResult,
+  TokenStatus,
   UserRecord,
 } from '../message-store.js';
 import { ConversationStatements } from './conversation-statements.js';
@@ -128,6 +129,18 @@ export class SqliteStore implements MessageStore {
     return this.live().users.get(userId);
   }
 
+  async setPassword(userId: string, passwordHash: string): Promise<number> {
+    return this.live().users.setPassword(userId, passwordHash);
+  }
+
+  async revokeToken(userId: string, tokenHash: string, expiresAt: number): Promise<void> {
+    this.live().users.revokeToken(userId, tokenHash, expiresAt);
+  }
+
+  async tokenStatus(userId: string, tokenHash: string): Promise<TokenStatus | undefined> {
+    return this.live().users.tokenStatus(userId, tokenHash);
+  }
+
   async existingUsers(userIds: readonly string[]): Promise<Set<string>> {
     return this.live().users.existing(userIds);
   }
@@ -164,6 +177,10 @@ export class SqliteStore implements MessageStore {
 
   async relation(from: string, to: string): Promise<PairRelation | undefined> {
     return this.live().social.relation(from, to);
+  }
+
+  async blockersOf(userId: string, among: readonly string[]): Promise<string[]> {
+    return this.live().social.blockersOf(userId, among);
   }
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {

@@ -1,13 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { ImError, err } from '../../errors.js';
-import type { NewUser, UserRecord } from '../message-store.js';
+import type { NewUser, TokenStatus, UserRecord } from '../message-store.js';
 
 interface UserRow {
   userId: string;
   nickname: string;
   passwordHash: string;
   allowStrangers: number;
+  tokenGeneration: number;
 }
 
 /** Accounts and the meta key-value table. */
@@ -16,6 +17,10 @@ export class UserStatements {
   private readonly selectUser: Statement<[string], UserRow>;
   private readonly selectExisting: Statement<[string], string>;
   private readonly updateAllowStrangers: Statement<[number, string]>;
+  private readonly updatePassword: Statement<[string, string], { tokenGeneration: number }>;
+  private readonly insertRevoked: Statement<[string, string, number]>;
+  private readonly deleteExpiredRevoked: Statement<[number]>;
+  private readonly selectTokenStatus: Statement<[string, string], { generation: number; revoked: number }>;
   private readonly selectMeta: Statement<[string], string>;
   private readonly insertMeta: Statement<[string, string]>;
 
@@ -28,8 +33,22 @@ export class UserStatements {
          ON CONFLICT (user_id) DO NOTHING`,
     );
     this.selectUser = db.prepare(
-      `SELECT user_id AS userId, nickname, password_hash AS passwordHash, allow_strangers AS allowStrangers
+      `SELECT user_id AS userId, nickname, password_hash AS passwordHash, allow_strangers AS allowStrangers,
+              token_generation AS tokenGeneration
          FROM users WHERE user_id = ?`,
+    );
+    this.updatePassword = db.prepare(
+      `UPDATE users SET password_hash = ?, token_generation = token_generation + 1
+         WHERE user_id = ? RETURNING token_generation AS tokenGeneration`,
+    );
+    this.insertRevoked = db.prepare(
+      'INSERT INTO revoked_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (token_hash) DO NOTHING',
+    );
+    this.deleteExpiredRevoked = db.prepare('DELETE FROM revoked_tokens WHERE expires_at <= ?');
+    this.selectTokenStatus = db.prepare(
+      `SELECT u.token_generation AS generation,
+              EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.token_hash = ?) AS revoked
+         FROM users u WHERE u.user_id = ?`,
     );
     // One round trip for any number of ids: the list travels as one JSON parameter.
     this.selectExisting = db
@@ -48,6 +67,26 @@ export class UserStatements {
   get(userId: string): UserRecord | undefined {
     const row = this.selectUser.get(userId);
     return row && { ...row, allowStrangers: row.allowStrangers !== 0 };
+  }
+
+  /** @throws ImError USER_NOT_FOUND */
+  setPassword(userId: string, passwordHash: string): number {
+    const row = this.updatePassword.get(passwordHash, userId);
+    if (!row) throw err.userNotFound(userId);
+    return row.tokenGeneration;
+  }
+
+  /** Records the revocation and forgets revocations of tokens that have expired since. */
+  revokeToken(userId: string, tokenHash: string, expiresAt: number): void {
+    this.db.transaction(() => {
+      this.deleteExpiredRevoked.run(this.now());
+      this.insertRevoked.run(tokenHash, userId, expiresAt);
+    })();
+  }
+
+  tokenStatus(userId: string, tokenHash: string): TokenStatus | undefined {
+    const row = this.selectTokenStatus.get(tokenHash, userId);
+    return row && { generation: row.generation, revoked: row.revoked !== 0 };
   }
 
   existing(userIds: readonly string[]): Set<string> {
