@@ -1,7 +1,7 @@
 import { ImClient } from '../client/im-client.js';
 import { ImHttp } from '../client/http-client.js';
 import type { ServerFrame } from '../protocol/frames.js';
-import type { DeviceRecord, DeviceSession, LoggedFrame } from './types.js';
+import type { DeviceRecord, DeviceSession, LoggedFrame, Source } from './types.js';
 
 /**
  * The simulated users: one UserHandle per scenario user, one Device per user@device. A Device
@@ -20,16 +20,37 @@ export class RunAborted extends Error {
 }
 
 /**
+ * Why a frame of a device's log is, or is not, in its inbox: a failure that shows a frame the
+ * expectation could not take must say why, or it contradicts itself.
+ */
+export type FrameFate =
+  | { state: 'unread' }
+  /** An expectation took it; `by` is that step. */
+  | { state: 'consumed'; by: Source | undefined }
+  /** It answered one of the device's own requests (SEND_ACK, SYNC_RESP, …): never in the inbox. */
+  | { state: 'reply' };
+
+/**
  * The frames nobody asked for (PUSH, READ_NOTIFY, KICK, uncorrelated ERROR), kept until an
  * expectation consumes them. Replies to requests never land here.
  */
 export class DeviceInbox {
   readonly frames: LoggedFrame[] = [];
   readonly #listeners = new Set<() => void>();
+  /** By frame object, which the device log shares with the inbox entries. */
+  readonly #offered = new WeakSet<ServerFrame>();
+  readonly #consumedBy = new WeakMap<ServerFrame, Source | undefined>();
 
   offer(entry: LoggedFrame): void {
+    this.#offered.add(entry.frame);
     this.frames.push(entry);
     for (const listener of [...this.#listeners]) listener();
+  }
+
+  fate(frame: ServerFrame): FrameFate {
+    if (!this.#offered.has(frame)) return { state: 'reply' };
+    if (this.#consumedBy.has(frame)) return { state: 'consumed', by: this.#consumedBy.get(frame) };
+    return { state: 'unread' };
   }
 
   /** Re-runs pending `until` checks without a new frame (a connection closed, say). */
@@ -37,7 +58,9 @@ export class DeviceInbox {
     for (const listener of [...this.#listeners]) listener();
   }
 
-  remove(entries: readonly LoggedFrame[]): void {
+  /** Consumes `entries`; `by` is the step that took them, for later failures to name. */
+  remove(entries: readonly LoggedFrame[], by?: Source): void {
+    for (const e of entries) this.#consumedBy.set(e.frame, by);
     const gone = new Set(entries);
     const kept = this.frames.filter((e) => !gone.has(e));
     this.frames.splice(0, this.frames.length, ...kept);

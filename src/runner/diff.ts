@@ -7,7 +7,7 @@ import type { LoggedFrame, Matcher } from './types.js';
  * per mismatching field: `content.text: expected "hi", got "ho"`.
  */
 
-const MAX_VALUE_CHARS = 120;
+const MAX_VALUE_CHARS = 200;
 const MAX_LINES = 12;
 
 /** Compact JSON, clipped; `nothing` for an absent field. */

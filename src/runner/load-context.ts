@@ -1,17 +1,46 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { Source } from './types.js';
+import { syntaxErrorOffset } from './yaml-position.js';
 
-/** A scenario file that cannot be loaded; `message` is one line: `file:line: path: reason`. */
+/** A place in a file, 1-based, as editors count. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/**
+ * A scenario file that cannot be loaded. `message` is one line, `file:line:col: path: reason`.
+ * Thrown once per file: `errors` holds every error the loader found in it (this one first), so
+ * `im scenario check` can list them all.
+ */
 export class ScenarioLoadError extends Error {
   readonly file: string;
   readonly line: number | undefined;
+  readonly col: number | undefined;
+  /** The message without the location: `path: reason`. */
+  readonly reason: string;
+  errors: readonly ScenarioLoadError[];
 
-  constructor(file: string, line: number | undefined, reason: string) {
-    super(`${file}${line === undefined ? '' : `:${line}`}: ${reason}`);
+  constructor(file: string, at: Position | undefined, reason: string) {
+    super(`${file}${at === undefined ? '' : `:${at.line}:${at.col}`}: ${reason}`);
     this.name = 'ScenarioLoadError';
     this.file = file;
-    this.line = line;
+    this.line = at?.line;
+    this.col = at?.col;
+    this.reason = reason;
+    this.errors = [this];
+  }
+
+  /** One error standing for all of `errors` (sorted by place), or undefined when there is none. */
+  static of(errors: readonly ScenarioLoadError[]): ScenarioLoadError | undefined {
+    const seen = new Set<string>();
+    const sorted = [...errors]
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
+      .filter((e) => !seen.has(e.message) && seen.add(e.message));
+    const [first] = sorted;
+    if (first) first.errors = sorted;
+    return first;
   }
 }
 
@@ -55,10 +84,12 @@ function editDistance(a: string, b: string): number {
 
 /**
  * One parsed file: the plain data plus the YAML nodes behind it, so that every error and every
- * step can name its line.
+ * step can name its line and column. Errors of independent parts of the file (`part()`) are
+ * gathered in `errors`, so one typo does not hide the next.
  */
 export class LoadContext {
   readonly data: unknown;
+  readonly errors: ScenarioLoadError[] = [];
   private readonly doc: Document;
   private readonly lines = new LineCounter();
 
@@ -67,37 +98,62 @@ export class LoadContext {
     private readonly text: string,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-    const error = this.doc.errors[0];
-    if (error) {
+    const syntax = this.doc.errors.map((error) => {
       const reason = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.code;
-      throw new ScenarioLoadError(file, this.lines.linePos(error.pos[0]).line, `YAML: ${reason}`);
-    }
+      return new ScenarioLoadError(file, this.lines.linePos(syntaxErrorOffset(text, error)), `YAML: ${reason}`);
+    });
+    // Past a syntax error the data is a guess: checking it would report errors that are not there.
+    const first = ScenarioLoadError.of(syntax);
+    if (first) throw first;
     this.data = this.doc.toJS();
+  }
+
+  /**
+   * Runs one part of the file that can be checked on its own (a step, a group, a threshold…).
+   * Its errors are kept and undefined is returned, so the caller goes on with the next part.
+   */
+  part<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (e) {
+      if (!(e instanceof ScenarioLoadError)) throw e;
+      this.errors.push(...e.errors);
+      return undefined;
+    }
+  }
+
+  /** Throws every error the parts left, as one ScenarioLoadError. */
+  throwErrors(): void {
+    const first = ScenarioLoadError.of(this.errors);
+    if (first) throw first;
   }
 
   /** Throws the one-line error for `path`. */
   fail(path: Path, reason: string): never {
-    throw new ScenarioLoadError(this.file, this.line(path), path.length > 0 ? `${formatPath(path)}: ${reason}` : reason);
+    throw this.errorAt(path, reason);
   }
 
-  /** The error for the key `key` of the map at `path`, on the key's own line. */
+  errorAt(path: Path, reason: string): ScenarioLoadError {
+    return new ScenarioLoadError(this.file, this.at(path), path.length > 0 ? `${formatPath(path)}: ${reason}` : reason);
+  }
+
+  /** The error for the key `key` of the map at `path`, at the key itself. */
   errorAtKey(path: Path, key: string, reason: string): ScenarioLoadError {
-    return new ScenarioLoadError(this.file, this.keyLine(path, key), path.length > 0 ? `${formatPath(path)}: ${reason}` : reason);
+    return new ScenarioLoadError(this.file, this.keyAt(path, key), path.length > 0 ? `${formatPath(path)}: ${reason}` : reason);
   }
 
-  /** The line of the node at `path`, or of its nearest ancestor that exists. */
-  line(path: Path): number | undefined {
-    const node = this.node(path);
-    const offset = node?.range?.[0];
-    return offset === undefined ? undefined : this.lines.linePos(offset).line;
+  /** Where the node at `path` starts, or its nearest ancestor that exists. */
+  at(path: Path): Position | undefined {
+    const offset = this.node(path)?.range?.[0];
+    return offset === undefined ? undefined : this.lines.linePos(offset);
   }
 
-  /** The line of `key` inside the map at `path` (for unknown keys). */
-  keyLine(path: Path, key: string): number | undefined {
+  /** Where `key` is written inside the map at `path` (for unknown keys); the map when it is not. */
+  keyAt(path: Path, key: string): Position | undefined {
     const map = this.node(path);
     const pair = isMap(map) ? map.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) : undefined;
     const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-    return offset === undefined ? this.line(path) : this.lines.linePos(offset).line;
+    return offset === undefined ? this.at(path) : this.lines.linePos(offset);
   }
 
   /** Where a step was written: its first line and its text, dedented. */
@@ -115,37 +171,35 @@ export class LoadContext {
     return { file: this.file, line, text };
   }
 
-  /** Validates `value` (found at `path`) with `schema`; the first problem becomes one line. */
+  /**
+   * Validates `value` (found at `path`) with `schema`. Every problem becomes one error; they are
+   * thrown together (see `part()`), the earliest in the file first.
+   */
   check<T extends z.ZodType>(schema: T, value: unknown, path: Path): z.output<T> {
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) return result.data;
-    const issue = this.firstIssue(result.error.issues, path);
+    const errors = relevantIssues(result.error.issues).map((issue) => this.issueError(schema, issue, path));
+    throw ScenarioLoadError.of(errors) ?? this.errorAt(path, 'invalid');
+  }
+
+  private issueError(schema: z.ZodType, issue: z.core.$ZodIssue, path: Path): ScenarioLoadError {
     const at = [...path, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0] ?? '';
       const known = objectKeysAt(schema, issue.path);
       const hint = didYouMean(key, known);
       const tail = hint !== undefined ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
-      throw this.errorAtKey(at, key, `unknown key "${key}"${tail}`);
+      return this.errorAtKey(at, key, `unknown key "${key}"${tail}`);
     }
-    if (isMissing(issue) && at.length > 0) this.failMissing(at.slice(0, -1), String(at.at(-1)));
-    this.fail(at, describeIssue(issue));
+    if (isMissing(issue) && at.length > 0) return this.missing(at.slice(0, -1), String(at.at(-1)));
+    return this.errorAt(at, describeIssue(issue));
   }
 
-  /** A required key is absent from the map at `path`: point at the line that opens that map. */
-  private failMissing(path: Path, key: string): never {
+  /** A required key is absent from the map at `path`: point at the key that opens that map. */
+  private missing(path: Path, key: string): ScenarioLoadError {
     const owner = path.at(-1);
-    const line = typeof owner === 'string' ? this.keyLine(path.slice(0, -1), owner) : this.line(path);
-    throw new ScenarioLoadError(this.file, line, `${path.length > 0 ? `${formatPath(path)}: ` : ''}missing "${key}"`);
-  }
-
-  /** The issue to report: an unknown key beats the "missing" it causes; then the earliest line. */
-  private firstIssue(issues: z.core.$ZodIssue[], base: Path): z.core.$ZodIssue {
-    const flat = issues.flatMap((i) => flattenUnion(i));
-    const unknownAt = new Set(flat.filter((i) => i.code === 'unrecognized_keys').map((i) => JSON.stringify(i.path)));
-    const kept = flat.filter((i) => !(isMissing(i) && unknownAt.has(JSON.stringify(i.path.slice(0, -1)))));
-    const lineOf = (i: z.core.$ZodIssue) => this.line([...base, ...(i.path as (string | number)[])]) ?? 0;
-    return kept.reduce((a, b) => (lineOf(b) < lineOf(a) ? b : a));
+    const where = typeof owner === 'string' ? this.keyAt(path.slice(0, -1), owner) : this.at(path);
+    return new ScenarioLoadError(this.file, where, `${path.length > 0 ? `${formatPath(path)}: ` : ''}missing "${key}"`);
   }
 
   private node(path: Path): Node | undefined {
@@ -155,6 +209,17 @@ export class LoadContext {
     }
     return undefined;
   }
+}
+
+/**
+ * The issues worth reporting: unions flattened to the branch that got furthest, one issue per
+ * unknown key, and no "missing" for a key whose map has an unknown one (the typo causes it).
+ */
+function relevantIssues(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const perKey = (i: z.core.$ZodIssue): z.core.$ZodIssue[] => (i.code === 'unrecognized_keys' ? i.keys.map((key) => ({ ...i, keys: [key] })) : [i]);
+  const flat = issues.flatMap((i) => flattenUnion(i)).flatMap(perKey);
+  const unknownAt = new Set(flat.filter((i) => i.code === 'unrecognized_keys').map((i) => JSON.stringify(i.path)));
+  return flat.filter((i) => !(isMissing(i) && unknownAt.has(JSON.stringify(i.path.slice(0, -1)))));
 }
 
 const isMissing = (i: z.core.$ZodIssue) => i.code === 'invalid_type' && i.input === undefined;

@@ -23,9 +23,12 @@ type Convert<K extends StepKind> = (body: Body<K>, at: Path, scope: StepScope) =
 const sameKinds: [SurfaceStepKind, StepKind] extends [StepKind, SurfaceStepKind] ? true : never = true;
 void sameKinds;
 
-/** Turns the `steps:` list (or a nested one) at `path` into typed steps. */
+/**
+ * Turns the `steps:` list (or a nested one) at `path` into typed steps. Each step is checked on
+ * its own: a broken one is recorded in the context and left out, and the next is checked still.
+ */
 export function convertSteps(list: readonly unknown[], path: Path, scope: StepScope): Step[] {
-  return list.map((item, i) => convertStep(item, [...path, i], scope));
+  return list.flatMap((item, i) => scope.ctx.part(() => convertStep(item, [...path, i], scope)) ?? []);
 }
 
 export function convertStep(value: unknown, path: Path, scope: StepScope): Step {
@@ -41,7 +44,10 @@ export function convertStep(value: unknown, path: Path, scope: StepScope): Step 
   const convert = CONVERTERS[kind] as Convert<StepKind>;
   const fields = convert(checked[kind] as never, [...path, kind], scope);
   const save = checked.save as string | undefined;
-  if (save !== undefined) checkVariable(scope, save, [...path, 'save']);
+  if (save !== undefined) {
+    checkVariable(scope, save, [...path, 'save']);
+    if (kind === 'connect' || kind === 'reconnect') checkSyncSave(ctx, kind, fields as Fields<'connect'>, path);
+  }
   return {
     kind,
     source: ctx.source(path),
@@ -87,6 +93,20 @@ const TEMPLATE_ROOTS: ReadonlySet<string> = new Set(['save', 'run', 'seed', 'uui
 function checkVariable(scope: StepScope, name: string, at: Path): void {
   if (scope.roster.devicesOf(name) !== undefined) scope.ctx.fail(at, `"${name}" is a user name; pick another`);
   if (TEMPLATE_ROOTS.has(name)) scope.ctx.fail(at, `"${name}" is a built-in template name (${[...TEMPLATE_ROOTS].join(', ')}); pick another`);
+}
+
+/**
+ * `save:` on connect/reconnect keeps what their SYNC returned: it needs the SYNC, and one device
+ * (whose SYNC would "the" SYNC be otherwise?). A templated actor is checked when the step runs.
+ */
+function checkSyncSave(ctx: LoadContext, kind: 'connect' | 'reconnect', fields: Fields<'connect'>, path: Path): void {
+  if (fields.sync !== true) {
+    const fix = kind === 'connect' ? 'add sync: true' : 'remove sync: false';
+    throw ctx.errorAtKey(path, 'save', `save: keeps what the ${kind}'s SYNC returned, but this ${kind} does not SYNC: ${fix}, or drop save:`);
+  }
+  if (fields.actors.length > 1 && !fields.actors.some(isTemplate)) {
+    throw ctx.errorAtKey(path, 'save', `save: keeps the SYNC of one device, but this ${kind} opens ${fields.actors.join(', ')}: name one device, e.g. ${fields.actors[0] ?? ''}`);
+  }
 }
 
 // ---- one converter per kind ----------------------------------------------------------------------

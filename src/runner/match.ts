@@ -218,7 +218,10 @@ function operator(op: string, arg: unknown, actual: unknown, path: string, out: 
       break;
     case '$contains':
       ok = Array.isArray(actual) && actual.some((element) => compare(element, arg).mismatches.length === 0);
-      if (!ok && Array.isArray(actual)) note = `none of ${actual.length} element(s) matches`;
+      if (!ok && Array.isArray(actual)) {
+        if (actual.length === 0) note = 'the list is empty';
+        else return containsMiss(actual, arg, path, out);
+      }
       break;
     case '$len': {
       const length = Array.isArray(actual) || typeof actual === 'string' ? actual.length : undefined;
@@ -234,6 +237,33 @@ function operator(op: string, arg: unknown, actual: unknown, path: string, out: 
   else out.mismatches.push(note === undefined ? { path, expected: { [op]: arg }, actual } : { path, expected: { [op]: arg }, actual, note });
 }
 
+/**
+ * A `$contains` no element satisfies: the element that came closest, field by field, with full
+ * paths (`content.messages[1].content.text`). The list itself, clipped, would name neither the
+ * element nor the field.
+ */
+function containsMiss(list: readonly unknown[], arg: unknown, path: string, out: Comparison): void {
+  let best = { index: 0, result: compare(list[0], arg) };
+  list.forEach((element, index) => {
+    const result = compare(element, arg);
+    if (result.passed > best.result.passed) best = { index, result };
+  });
+  const at = join(path, best.index);
+  const note = `$contains: no element of ${path === '' ? 'the list' : path} matches; [${best.index}] of ${list.length} comes closest`;
+  out.total++;
+  for (const m of best.result.mismatches) {
+    const inner = m.path === '' ? at : m.path.startsWith('[') ? `${at}${m.path}` : `${at}.${m.path}`;
+    out.mismatches.push({ ...m, path: inner, note: m.note === undefined ? note : `${m.note}; ${note}` });
+  }
+}
+
+/** `content has: text, url` — what an object holds, for a field that is not there. */
+function keysNote(parent: string, value: Record<string, unknown>): string {
+  const keys = Object.keys(value);
+  const shown = keys.length > 12 ? [...keys.slice(0, 12), '…'] : keys;
+  return keys.length === 0 ? `${parent || 'the value'} is empty` : `${parent || 'the value'} has: ${shown.join(', ')}`;
+}
+
 function walk(actual: unknown, expected: unknown, path: string, out: Comparison): void {
   if (isOperatorNode(expected)) {
     for (const [op, arg] of Object.entries(expected)) operator(op, arg, actual, path, out);
@@ -246,7 +276,13 @@ function walk(actual: unknown, expected: unknown, path: string, out: Comparison)
       out.mismatches.push({ path, expected, actual });
       return;
     }
-    for (const [key, value] of entries) walk(actual[key], value, join(path, key), out);
+    for (const [key, value] of entries) {
+      const before = out.mismatches.length;
+      walk(actual[key], value, join(path, key), out);
+      if (key in actual) continue;
+      // "got nothing" alone hides what is there: a misspelt or misplaced field.
+      for (const m of out.mismatches.slice(before)) if (m.actual === undefined && m.note === undefined) m.note = keysNote(path, actual);
+    }
     return;
   }
   if (Array.isArray(expected)) {

@@ -12,16 +12,7 @@ import { IdMap } from './steps/ids.js';
 import { runSteps } from './steps/index.js';
 import { ScenarioFailure, type RunState } from './steps/context.js';
 import { Scope, TemplateEngine, TemplateError, type TemplateHost } from './template.js';
-import type { RunRecord, Scenario, ScenarioResult, Source, StepFailure, StepKind, Threshold, ThresholdResult } from './types.js';
-
-export interface StepEvent {
-  file: string;
-  /** Order in which steps started in this scenario (0-based; loop bodies count once per pass). */
-  index: number;
-  kind: StepKind;
-  source: Source;
-  status: 'start' | 'pass' | 'fail';
-}
+import type { RunRecord, Scenario, ScenarioResult, StepEvent, StepFailure, Threshold, ThresholdResult } from './types.js';
 
 export interface RunOptions {
   /** Target an existing server (http base URL); default: a fresh in-process server on :memory: per scenario. */

@@ -206,7 +206,7 @@ export type SurfaceStepKind = keyof StepBodies;
 export const STEP_KINDS = Object.keys(stepBodies(z.unknown())) as SurfaceStepKind[];
 
 /** Kinds whose result can be captured with `save:`. */
-export const SAVABLE_KINDS: ReadonlySet<SurfaceStepKind> = new Set(['send', 'read', 'sync', 'history', 'http', 'expect', 'expect_all', 'expect_seq']);
+export const SAVABLE_KINDS: ReadonlySet<SurfaceStepKind> = new Set(['connect', 'reconnect', 'send', 'read', 'sync', 'history', 'http', 'expect', 'expect_all', 'expect_seq']);
 /** Kinds that wait and so take a per-step `timeout:`. */
 export const TIMED_KINDS: ReadonlySet<SurfaceStepKind> = new Set([
   'connect', 'disconnect', 'reconnect', 'send', 'read', 'sync', 'history', 'ping', 'http', 'expect', 'expect_all', 'expect_seq', 'barrier',
@@ -292,13 +292,17 @@ function fileSchema(users: z.ZodType, step: z.ZodType) {
   });
 }
 
+const fileLevel = fileSchema(z.unknown(), z.unknown());
+
 /**
  * What the loader validates against, level by level: nested steps are `unknown` here because the
  * loader dispatches each step on its kind key and validates it with `stepObject(kind, …)`, which
  * gives one precise message instead of seventeen failed union branches.
  */
 export const validation = {
-  file: fileSchema(z.unknown(), z.unknown()),
+  file: fileLevel,
+  /** Only which keys the top level may have: each value is checked on its own, with `file.shape`. */
+  topKeys: z.strictObject(Object.fromEntries(Object.keys(fileLevel.shape).map((key) => [key, z.unknown().optional()]))),
   bodies: stepBodies(z.unknown()),
 };
 

@@ -255,6 +255,16 @@ export type Step =
 
 export type StepKind = Step['kind'];
 
+/** A step starting or ending, as the run reports it to its caller (the reporters' onStep). */
+export interface StepEvent {
+  file: string;
+  /** Order in which steps started in this scenario (0-based; loop bodies count once per pass). */
+  index: number;
+  kind: StepKind;
+  source: Source;
+  status: 'start' | 'pass' | 'fail';
+}
+
 /** `delivery_ms.p99 < 250`, `lost == 0`, `duplicates == 0`. */
 export interface Threshold {
   source: Source;
@@ -328,10 +338,15 @@ export interface StepFailure {
   /** Why it failed, one line. */
   reason: string;
   actor?: string;
-  /** The closest frame the actor did receive, and a diff against it. */
-  closest?: { frame: ServerFrame; diff: string };
+  /**
+   * The closest frame the actor did receive, and a diff against it. `note` says why it could not
+   * be taken when it is not in the inbox (a reply to a request, or consumed by an earlier step).
+   */
+  closest?: { frame: ServerFrame; diff: string; note?: string };
   /** The actor's last frames, oldest first. */
   recent?: LoggedFrame[];
+  /** What the server answered an HTTP step: status, envelope code (null: no envelope), body excerpt. */
+  response?: { status: number; code: number | null; body: string };
 }
 
 export interface LatencySummary {

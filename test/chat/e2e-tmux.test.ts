@@ -15,8 +15,9 @@ import { TmuxTerminal, hasTmux } from '../helpers/tmux.js';
 if (!hasTmux) process.stderr.write('test/chat/e2e-tmux.test.ts: skipped, tmux is not installed (.ci/run installs it)\n');
 
 const BIN = resolve(import.meta.dirname, '../../bin/im.js');
-// CI=true makes ink render nothing interactive: the child runs with it unset (and with no colour overrides).
-const ENV = 'env -u CI -u NO_COLOR -u FORCE_COLOR -u IM_PASSWORD TERM=xterm-256color';
+// The child runs with CI unset (chalk turns colour off when CI is set, and the NO_COLOR test needs
+// colour to be on by default) and with no colour overrides; a test of its own sets CI=true.
+const ENV = 'env -u CI -u CONTINUOUS_INTEGRATION -u NO_COLOR -u FORCE_COLOR -u IM_PASSWORD TERM=xterm-256color';
 const count = (s: string, text: string) => s.split(text).length - 1;
 
 describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
@@ -46,6 +47,8 @@ describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
 
     term.type('/dm bob');
     term.keys('Enter');
+    term.type('hi');
+    term.keys('Enter');
     term.type('hello from tmux 你好');
     term.keys('Enter');
     await term.waitFor((s) => count(s, 'hello from tmux 你好') >= 2, 'the message in both panes');
@@ -60,6 +63,9 @@ describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
     expect(lines.filter((l) => l.slice(0, 60).includes(`#${msgId}`)), `alice's pane (left) shows it\n${wide}`).not.toEqual([]);
     expect(lines.filter((l) => l.slice(61).includes(`#${msgId}`)), `bob's pane (right) shows it\n${wide}`).not.toEqual([]);
     for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(121);
+    // the left pane's metadata ends one blank column before the divider between the panes
+    expect(wide).toMatch(/ · \d+ │/);
+    expect(wide).not.toMatch(/\d│/);
 
     term.resize(80, 24);
     const narrow = await term.waitFor(
@@ -67,9 +73,27 @@ describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
       'the 80×24 redraw',
     );
     expect(narrow.trimEnd().split('\n').length).toBeLessThanOrEqual(24);
+    // 80 columns: a short message and its metadata share one row, in both panes
+    expect(narrow.split('\n').filter((l) => / alice hi +#\d+ · 1 · \d+ *$/.test(l)), narrow).toHaveLength(2);
 
     term.keys('C-c');
     await term.waitFor((s) => s.includes('exited with 0'), 'exit status 0');
+  });
+
+  it('draws with CI=true in its environment (ink alone would leave the screen blank)', async () => {
+    term = TmuxTerminal.start('ci', `${ENV} CI=true node ${BIN} chat alice bob --embedded`, 100, 24);
+    await term.waitFor((s) => count(s, 'online') >= 2 && s.includes('/dm bob'), 'both panes drawn and online');
+    term.keys('C-c');
+    await term.waitFor((s) => s.includes('exited with 0'), 'exit status 0');
+  });
+
+  it('Ctrl-D at the password prompt cancels with one line and a non-zero exit', async () => {
+    term = TmuxTerminal.start('prompt-eof', `${ENV} node ${BIN} chat alice --server ${server.httpUrl} --state-dir ${dir}`, 100, 20);
+    await term.waitFor((s) => s.includes('password for alice:'), 'the prompt');
+    term.type('ab');
+    term.keys('C-d');
+    const screen = await term.waitFor((s) => s.includes('exited with 1'), 'exit status 1');
+    expect(screen).toMatch(/password for alice: \*\*\nim: error: cancelled \(Ctrl-D\): no password given\nexited with 1/);
   });
 
   it('asks for the password without echoing it, and says in one line when it is wrong', async () => {

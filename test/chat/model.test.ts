@@ -268,6 +268,17 @@ describe('reduce: conversation list, history, selection', () => {
     expect(seqs(s)).toEqual([5, 6, 7, 8, 9, 10]);
     expect(s.conversations[AB]).toMatchObject({ hasMoreHistory: false, maxSeq: 10 });
     expect(s.pts).toBe(2);
+    // a HISTORY copy (no pts) of a message already held keeps the pts the PUSH brought
+    expect(s.timelines[AB]?.find((m) => m.msgId === '9')?.pts).toBe(1);
+  });
+
+  it('a message HISTORY stored first (no pts) takes the pts of a later SYNC or PUSH copy', () => {
+    const page = historyResp([push({ msgId: '1', seq: 1 }), push({ msgId: '2', seq: 2 })], false);
+    const viaSync = run([page, { type: 'syncRequested', sincePts: 0 }, syncResp([push({ msgId: '1', seq: 1, pts: 1 }), push({ msgId: '2', seq: 2, pts: 2 })], 2)]);
+    const viaPush = run([page, frame(push({ msgId: '2', seq: 2, pts: 1 }))]);
+    expect(viaSync.timelines[AB]?.map((m) => [m.msgId, m.pts])).toEqual([['1', 1], ['2', 2]]);
+    expect(viaPush.timelines[AB]?.map((m) => [m.msgId, m.pts])).toEqual([['1', undefined], ['2', 1]]);
+    expect(viaSync.conversations[AB]?.unread).toBe(2);
   });
 });
 

@@ -66,8 +66,8 @@ describe('ChatSession against a real server', () => {
     await until(alice, hasText(pairConvId(ConvType.SINGLE, 'alice', 'carol'), 'warm-up'), 'the warm-up ack');
 
     alice.submit('/dm bob');
-    expect(alice.view.state.selected).toBe(AB);
     alice.submit('hello bob 你好 👋');
+    await until(alice, (v) => v.state.selected === AB, 'the chat with bob to open');
     const aliceView = await until(alice, hasText(AB, 'hello bob 你好 👋'), "alice's ack");
     const bobView = await until(bob, hasText(AB, 'hello bob 你好 👋'), "bob's push");
 
@@ -105,6 +105,26 @@ describe('ChatSession against a real server', () => {
     const v = await until(alice, (view) => view.notice?.level === 'error', 'the error notice');
     expect(v.notice?.text).toMatch(/^BLOCKED \(3002\)/);
     await until(alice, (view) => timelineView(view.state, AB).some((m) => m.status === 'failed' && m.error?.code === 3002), 'the failed message');
+  });
+
+  it('/dm for a user who does not exist says so at once and opens nothing; the line typed after it is not sent elsewhere', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const wire: WireEvent[] = [];
+    const alice = await session(server.httpUrl, 'alice', { onWire: (e) => wire.push(e) });
+    alice.submit('/dm bob');
+    await until(alice, (v) => v.state.selected === AB, 'the chat with bob');
+    alice.submit('/dm carol');
+    alice.submit('meant for carol');
+    const v = await until(alice, (view) => view.notice !== null, 'the notice');
+    expect(v.notice).toMatchObject({ level: 'error', text: expect.stringMatching(/^USER_NOT_FOUND \(3009\): .*carol.*; the line typed after it did not run$/) });
+    expect(Object.keys(v.state.conversations)).toEqual([AB]);
+    expect(v.state.selected).toBe(AB);
+    expect(timelineView(v.state, AB)).toEqual([]);
+    expect(wire.filter((e) => e.direction === 'out' && e.frame.header.cmd === CmdType.SEND)).toEqual([]);
+    // a friend who exists still opens, and the next line goes there
+    alice.submit('/stranger bob');
+    alice.submit('hi stranger');
+    await until(alice, hasText(pairConvId(ConvType.STRANGER_CHAT, 'alice', 'bob'), 'hi stranger'), 'the stranger chat');
   });
 
   it('answers bad commands with one line naming the fix, and never sends them', async () => {
@@ -181,6 +201,34 @@ describe('ChatSession against a real server', () => {
     expect(second.view.state.gapFilled).toEqual({ from: 3, to: 3, messages: 1 });
   });
 
+  it('start-up: lines HISTORY loads before the SYNC_RESP arrives still show the pts SYNC sent, as /raw does', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const bob = await ImClient.login(server.httpUrl, 'bob', 'pw');
+    open.push({ close: async () => void (await bob.close()) });
+    for (const text of ['one', 'two']) await bob.send({ convType: ConvType.SINGLE, msgType: MsgType.TEXT, to: 'alice', content: { text } });
+
+    const wire: WireEvent[] = [];
+    const alice = await session(server.httpUrl, 'alice', { onWire: (e) => wire.push(e) });
+    // What the pane does when the list shows the conversation: select it, which sends HISTORY
+    // for its empty timeline while the start-up SYNC is still to go.
+    const off = alice.subscribe(() => {
+      if (alice.view.state.conversations[AB] === undefined || alice.view.state.selected !== null) return;
+      alice.select(AB);
+    });
+    await until(alice, (v) => stored(alice, AB).length === 2 && v.state.pts === 2, 'both messages and pts 2');
+    off();
+    const sentCmds = wire.filter((e) => e.direction === 'out').map((e) => e.frame.header.cmd);
+    expect(sentCmds.indexOf(CmdType.HISTORY)).toBeLessThan(sentCmds.indexOf(CmdType.SYNC));
+    await until(alice, () => wire.some((e) => e.direction === 'in' && e.frame.header.cmd === CmdType.HISTORY_RESP), 'the HISTORY_RESP');
+    expect(stored(alice, AB).map((m) => [m.content.text, m.pts])).toEqual([
+      ['one', 1],
+      ['two', 2],
+    ]);
+    alice.submit('/raw');
+    const raw = await until(alice, (v) => v.overlay !== null, 'the /raw overlay');
+    expect(raw.overlay?.lines.join('\n')).toMatch(/"pts": 2/);
+  });
+
   it('reconnects with backoff after the server restarts, then sends what was typed while offline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'im-chat-reconnect-'));
     dirs.push(dir);
@@ -222,6 +270,28 @@ describe('ChatSession against a real server', () => {
     await session(server.httpUrl, 'alice');
     const v = await until(first, (view) => view.state.connection.kind === 'kicked' && view.notice !== null, 'the kick');
     expect(v.state.connection).toMatchObject({ kind: 'kicked', reason: expect.any(String) });
-    expect(v.notice?.text).toMatch(/^kicked: /);
+    expect(v.notice?.text).toMatch(/^kicked: .* — press Ctrl-R \(or \/reconnect\) to reconnect$/);
+  });
+
+  it('/reconnect after a KICK connects this pane again, which kicks the other connection, and sending works', async () => {
+    const { server } = await world(['alice', 'bob']);
+    const first = await session(server.httpUrl, 'alice', { backoff: { initialMs: 10, jitter: 0 } });
+    const second = await session(server.httpUrl, 'alice', { backoff: { initialMs: 10, jitter: 0 } });
+    const bob = await session(server.httpUrl, 'bob');
+    await until(first, (v) => v.state.connection.kind === 'kicked', 'the first kick');
+    first.submit('/dm bob');
+    first.submit('typed while kicked');
+    await until(first, (v) => timelineView(v.state, AB).at(-1)?.status === 'pending', 'the line waiting as sending');
+
+    first.submit('/reconnect');
+    await until(first, (v) => v.state.connection.kind === 'online' && v.notice?.text.startsWith('reconnected as alice@default') === true, 'online again');
+    await until(second, (v) => v.state.connection.kind === 'kicked', 'the other connection kicked in turn');
+    await until(bob, hasText(AB, 'typed while kicked'), 'the line typed while kicked, sent after the reconnect');
+    first.submit('after the reconnect');
+    await until(bob, hasText(AB, 'after the reconnect'), 'a line sent after the reconnect');
+    // the kicked one stays down by itself: no ping-pong of kicks
+    expect(first.view.state.connection.kind).toBe('online');
+    first.submit('/reconnect');
+    expect(first.view.notice?.text).toBe('already online');
   });
 });

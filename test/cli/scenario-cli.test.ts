@@ -43,6 +43,15 @@ steps:
   - sned: { from: alice, to: bob, text: hello }
 `;
 
+// Three mistakes: an unknown user (4:19), a typo in a key (5:13), a bad duration (6:12).
+const MISTAKES = `users:
+  alice: {}
+steps:
+  - ping: [alice, carol]
+  - send: { form: alice, to: alice, text: hi }
+  - pause: soon
+`;
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'im-scenario-cli-'));
   await mkdir(join(dir, 'suite', 'nested'), { recursive: true });
@@ -52,6 +61,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'suite', 'notes.txt'), 'not a scenario');
   await writeFile(join(dir, 'fail.yaml'), FAILING);
   await writeFile(join(dir, 'broken', 'typo.yaml'), BROKEN);
+  await writeFile(join(dir, 'broken', 'mistakes.yaml'), MISTAKES);
 });
 
 afterAll(async () => {
@@ -83,20 +93,33 @@ describe('im scenario run', () => {
     const run = await im(['scenario', 'run', 'broken/typo.yaml', 'suite/dm.yaml']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^broken\/typo\.yaml:5: .*unknown step kind "sned"/);
+    expect(run.stderr).toMatch(/^broken\/typo\.yaml:5:5: .*unknown step kind "sned"/);
     expect(run.stdout).toBe('');
   });
 
-  it('treats bad flags and missing files as usage errors: exit 2 with one line', async () => {
-    for (const args of [['--jobs', '0'], ['--timeout', 'soon'], ['--reporter', 'xml'], ['--bogus'], ['--seed', '-1'], ['--filter', '/[/']]) {
-      const run = await im(['scenario', 'run', ...args, 'suite/dm.yaml']);
+  it('treats bad flags and missing files as usage errors: exit 2 with one im: line naming the problem and the fix', async () => {
+    // Commander's own errors are worded by src/cli/main.ts; what counts here is one line naming the flag and the help to read.
+    const cases: [args: string[], line: RegExp][] = [
+      [['run', '--jobs', '0'], /^im: error: --jobs must be a whole number from 1 to 256, got "0"$/],
+      [['run', '--timeout', 'soon'], /^im: error: --timeout must be a duration like 500ms, 5s, 1m; got "soon"$/],
+      [['run', '--reporter', 'xml'], /^im: error: .*--reporter.*pretty, json, junit.* \(see im scenario run --help\)$/],
+      [['run', '--bogus'], /^im: error: unknown option '?--bogus'? \(see im scenario run --help\)$/],
+      [['run', '--seed', '-1'], /^im: error: .*--seed.*$/],
+      [['run', '--filter', '/[/'], /^im: error: --filter \/\[\/ is not a valid regular expression \(.*\): fix it, or give plain text to match as it is$/],
+      [['run', '--json', '--reporter', 'junit'], /^im: error: .*--json.* cannot be used with .*--reporter.* \(see im scenario run --help\)$/],
+      [['run', 'nowhere.yaml'], /^im: error: no such file or directory: nowhere\.yaml \(give scenario files or folders of them, relative to .+\)$/],
+      [['run'], /^im: error: no such file or directory: scenarios\/ \(give scenario files or folders of them, relative to .+\)$/],
+      [['run', 'suite', '--filter', 'nothing-like-this'], /^im: error: no scenario name or file matches --filter .* \(2 loaded\): loosen the filter, or drop it to run them all$/],
+      [['check'], /^im: error: missing required argument '?files'? \(see im scenario check --help\)$/],
+      [['check', '--bogus', 'suite'], /^im: error: unknown option '?--bogus'? \(see im scenario check --help\)$/],
+      [['bogus'], /^im: error: unknown command '?bogus'? \(see im scenario --help\)$/],
+    ];
+    for (const [args, line] of cases) {
+      const run = await im(['scenario', ...args, ...(args[0] === 'run' && args.length > 1 && !args.includes('nowhere.yaml') && !args.includes('suite') ? ['suite/dm.yaml'] : [])]);
       expect(run.code, args.join(' ')).toBe(2);
-      expect(run.stderr.split('\n')[0], args.join(' ')).toMatch(/error/);
-    }
-    for (const paths of [['no-such-dir/'], [], ['nowhere.yaml']]) {
-      const run = await im(['scenario', 'run', ...paths]);
-      expect(run.code, paths.join(' ')).toBe(2);
-      expect(run.stderr.trim().split('\n'), paths.join(' ')).toHaveLength(1);
+      expect(run.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(run.stderr.trimEnd(), args.join(' ')).toMatch(line);
+      expect(run.stdout, args.join(' ')).toBe('');
     }
   });
 
@@ -131,6 +154,20 @@ describe('im scenario run', () => {
     expect(xml).toMatch(/<failure message="fail\.yaml:9: [^"]*" type="step"><!\[CDATA\[/);
     expect(xml).toMatch(/<system-out><!\[CDATA\[[^\]]*bob@default ← PUSH single:alice:bob seq 1/);
     expect(xml).not.toMatch(/\u001b/);
+  });
+
+  it('prints the same JSON document with --json, documented in the help', async () => {
+    const run = await im(['scenario', 'run', 'suite/dm.yaml', 'fail.yaml', '--json', '--seed', '99']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { version: number; seed: number; passed: boolean; counts: { passed: number; failed: number }; results: { file: string; headline: string | null }[] };
+    expect(report).toMatchObject({ version: 1, seed: 99, passed: false, counts: { passed: 1, failed: 1 } });
+    expect(report.results.map((r) => [r.file, r.headline === null])).toEqual([
+      ['fail.yaml', false],
+      ['suite/dm.yaml', true],
+    ]);
+    expect(run.stderr).toContain('seed 99 (rerun with --seed 99)');
+    const help = await im(['scenario', 'run', '--help']);
+    expect(help.stdout).toMatch(/--json\s+the report as one JSON document on stdout \(the\s+same\s+as\s+--reporter\s+json\)/);
   });
 
   it('prints one JSON document on stdout with --reporter json, the seed on stderr', async () => {
@@ -176,6 +213,41 @@ describe('im scenario check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('ok suite/dm.yaml (2 steps)');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/^broken\/typo\.yaml:5: /);
+    expect(run.stderr).toMatch(/^broken\/typo\.yaml:5:5: /);
+  });
+
+  it('prints every error of every file, each at FILE:LINE:COL, exit 1', async () => {
+    const run = await im(['scenario', 'check', 'broken', 'suite/dm.yaml']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('ok suite/dm.yaml (2 steps)\n');
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      'broken/mistakes.yaml:4:19: steps[0].ping[1]: unknown user "carol" (declared: alice)',
+      'broken/mistakes.yaml:5:13: steps[1].send: unknown key "form" (did you mean "from"?)',
+      'broken/mistakes.yaml:6:12: steps[2].pause: bad duration: write 250ms, 2s, 1m or a number of ms (got "soon")',
+      'broken/typo.yaml:5:5: steps[0]: unknown step kind "sned" (did you mean "send"?) (valid: connect, disconnect, reconnect, send, read, sync, history, ping, http, expect, expect_all, expect_seq, expect_none, repeat, parallel, barrier, pause)',
+    ]);
+  });
+
+  it('prints one JSON object with --json: every file, its steps or its errors with file, line, col and message', async () => {
+    const run = await im(['scenario', 'check', 'broken/mistakes.yaml', 'suite/dm.yaml', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    const errors = [
+      { file: 'broken/mistakes.yaml', line: 4, col: 19, message: 'steps[0].ping[1]: unknown user "carol" (declared: alice)' },
+      { file: 'broken/mistakes.yaml', line: 5, col: 13, message: 'steps[1].send: unknown key "form" (did you mean "from"?)' },
+      { file: 'broken/mistakes.yaml', line: 6, col: 12, message: 'steps[2].pause: bad duration: write 250ms, 2s, 1m or a number of ms (got "soon")' },
+    ];
+    expect(JSON.parse(run.stdout)).toEqual({
+      version: 1,
+      ok: false,
+      files: [
+        { file: 'broken/mistakes.yaml', ok: false, steps: null, errors },
+        { file: 'suite/dm.yaml', ok: true, steps: 2, errors: [] },
+      ],
+      errors,
+    });
+    const passing = await im(['scenario', 'check', 'suite', '--json']);
+    expect(passing.code).toBe(0);
+    expect(JSON.parse(passing.stdout)).toMatchObject({ ok: true, errors: [] });
   });
 });

@@ -4,8 +4,8 @@ import { ApiHarness } from './http-harness.js';
 
 /**
  * Failed logins are throttled per account and per address (each guess costs the server a full
- * scrypt), with 429 / 1003 and retryAfterMs; successes do not count, and a lock-out ends within
- * seconds of the failures stopping. Defaults: 10 failures per account then one per 3 s; 20 per
+ * scrypt), with 429 / 1003 and retryAfterMs; successes do not count, even many at once, and a
+ * lock-out ends within seconds of the failures stopping. Defaults: 10 failures per account then one per 3 s; 20 per
  * address then one per 2 s. The clock is the harness's, moved by the test.
  */
 
@@ -53,6 +53,25 @@ describe('failed logins', () => {
     expect(fromSameAddress.code).toBe(ErrorCode.RATE_LIMITED);
     api.advanceClock(2000);
     expect((await login('bob', 'pw-bob')).code).toBe(0);
+  });
+
+  it('sent in parallel are judged as their turn comes, so a burst overshoots the limit by at most 4', async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => login('alice', `guess-${i}`)));
+
+    const checked = answers.filter((a) => a.code === ErrorCode.BAD_CREDENTIALS).length;
+    const throttled = answers.filter((a) => a.code === ErrorCode.RATE_LIMITED).length;
+    expect(checked + throttled).toBe(40);
+    expect(checked).toBeGreaterThanOrEqual(10);
+    expect(checked).toBeLessThanOrEqual(14);
+  });
+
+  it('never refuse many users logging in at once from one address', async () => {
+    const users = Array.from({ length: 60 }, (_, i) => `u${i}`);
+    for (const u of users) expect((await api.post('/user/register', { userId: u, password: `pw-${u}` })).code).toBe(0);
+
+    const answers = await Promise.all(users.map((u) => login(u, `pw-${u}`)));
+
+    expect(answers.map((a) => a.code)).toEqual(users.map(() => 0));
   });
 
   it('do not count successful logins', async () => {

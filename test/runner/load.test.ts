@@ -209,44 +209,44 @@ describe('a valid scenario file', () => {
   });
 });
 
-describe('an invalid scenario file fails with one line naming file:line', () => {
-  const cases: [file: string, line: number | undefined, message: string][] = [
-    ['unknown-key.yaml', 6, 'steps[1].send: unknown key "form" (did you mean "from"?)'],
-    ['unknown-user.yaml', 5, 'steps[0].send.from: unknown user "alise" (did you mean "alice"?)'],
-    ['unknown-user-in-setup.yaml', 7, 'setup.friends[1][1]: unknown user "dave" (declared: alice, bob)'],
-    ['bad-duration.yaml', 4, 'steps[1].pause: bad duration: write 250ms, 2s, 1m or a number of ms (got "2 sec")'],
+describe('an invalid scenario file fails with one line naming file:line:col', () => {
+  const cases: [file: string, at: string | undefined, message: string][] = [
+    ['unknown-key.yaml', '6:13', 'steps[1].send: unknown key "form" (did you mean "from"?)'],
+    ['unknown-user.yaml', '5:19', 'steps[0].send.from: unknown user "alise" (did you mean "alice"?)'],
+    ['unknown-user-in-setup.yaml', '7:15', 'setup.friends[1][1]: unknown user "dave" (declared: alice, bob)'],
+    ['bad-duration.yaml', '4:12', 'steps[1].pause: bad duration: write 250ms, 2s, 1m or a number of ms (got "2 sec")'],
     [
       'unknown-step-kind.yaml',
-      4,
+      '4:5',
       'steps[1]: unknown step kind "sned" (did you mean "send"?) (valid: connect, disconnect, reconnect, send, read, sync, history, ping, http, expect, expect_all, expect_seq, expect_none, repeat, parallel, barrier, pause)',
     ],
-    ['undeclared-device.yaml', 5, 'steps[0].disconnect.user: bob has no device "tablet" (declared: phone, laptop)'],
-    ['ambiguous-device.yaml', 6, 'steps[1].expect.user: bob has 2 devices (phone, laptop): say which, e.g. bob@phone'],
-    ['yaml-syntax.yaml', 5, 'YAML: Flow map in block collection must be sufficiently indented and end with a }'],
-    ['duplicate-key.yaml', 6, 'YAML: Map keys must be unique'],
-    ['unknown-conv-type.yaml', 6, 'steps[0].send.type: unknown conversation type "grop" (did you mean "group"?)'],
-    ['unknown-cmd-in-matcher.yaml', 6, 'steps[0].expect.frame.cmd: unknown command "PUSHH" (did you mean "PUSH"?)'],
-    ['unknown-operator.yaml', 7, 'steps[0].expect.frame.stamp.seq: unknown operator "$gtt" (did you mean "$gt"?)'],
-    ['unknown-error-name.yaml', 3, 'steps[0].send.expect_error: unknown error "NOT_FRIEND" (did you mean "NOT_FRIENDS"?)'],
-    ['barrier-outside-parallel.yaml', 3, 'steps[0].barrier: only means something inside a parallel branch'],
-    ['bad-threshold.yaml', 6, 'thresholds[1]: unknown metric "lots" (did you mean "lost"?)'],
-    ['two-kinds.yaml', 3, 'steps[0]: one step per list item: found send and expect (start the second with its own "- ")'],
-    ['save-on-ping.yaml', 4, 'steps[0]: save: does not apply to ping (only to send, read, sync, history, http, expect, expect_all, expect_seq)'],
-    ['timeout-inside-body.yaml', 6, 'steps[0].expect: put timeout: at the step level, next to expect:, not inside it'],
-    ['nested-error.yaml', 7, 'steps[0].repeat.steps[1].expect: unknown key "within" (expected one of: user, frame, close_code)'],
-    ['missing-key.yaml', 3, 'steps[0].expect: missing "frame"'],
-    ['wrong-type.yaml', 3, 'steps[0].ping: expected string or a list, got number 3'],
-    ['http-path.yaml', 3, 'steps[0].http.post: unknown value "/group/add-member" (did you mean "/group/add-members"?)'],
-    ['bad-group-type.yaml', 4, 'setup.groups[0].type: "single" is not a group type (group, chatroom, channel, mgroup, custom)'],
+    ['undeclared-device.yaml', '5:25', 'steps[0].disconnect.user: bob has no device "tablet" (declared: phone, laptop)'],
+    ['ambiguous-device.yaml', '6:21', 'steps[1].expect.user: bob has 2 devices (phone, laptop): say which, e.g. bob@phone'],
+    ['yaml-syntax.yaml', '4:11', 'YAML: Flow map in block collection must be sufficiently indented and end with a }'],
+    ['duplicate-key.yaml', '6:7', 'YAML: Map keys must be unique'],
+    ['unknown-conv-type.yaml', '6:32', 'steps[0].send.type: unknown conversation type "grop" (did you mean "group"?)'],
+    ['unknown-cmd-in-matcher.yaml', '6:14', 'steps[0].expect.frame.cmd: unknown command "PUSHH" (did you mean "PUSH"?)'],
+    ['unknown-operator.yaml', '7:23', 'steps[0].expect.frame.stamp.seq: unknown operator "$gtt" (did you mean "$gt"?)'],
+    ['unknown-error-name.yaml', '3:61', 'steps[0].send.expect_error: unknown error "NOT_FRIEND" (did you mean "NOT_FRIENDS"?)'],
+    ['barrier-outside-parallel.yaml', '3:14', 'steps[0].barrier: only means something inside a parallel branch'],
+    ['bad-threshold.yaml', '6:5', 'thresholds[1]: unknown metric "lots" (did you mean "lost"?)'],
+    ['two-kinds.yaml', '3:5', 'steps[0]: one step per list item: found send and expect (start the second with its own "- ")'],
+    ['save-on-ping.yaml', '4:5', 'steps[0]: save: does not apply to ping (only to connect, reconnect, send, read, sync, history, http, expect, expect_all, expect_seq)'],
+    ['timeout-inside-body.yaml', '6:7', 'steps[0].expect: put timeout: at the step level, next to expect:, not inside it'],
+    ['nested-error.yaml', '7:54', 'steps[0].repeat.steps[1].expect: unknown key "within" (expected one of: user, frame, close_code)'],
+    ['missing-key.yaml', '3:5', 'steps[0].expect: missing "frame"'],
+    ['wrong-type.yaml', '3:11', 'steps[0].ping: expected string or a list, got number 3'],
+    ['http-path.yaml', '3:30', 'steps[0].http.post: unknown value "/group/add-member" (did you mean "/group/add-members"?)'],
+    ['bad-group-type.yaml', '4:23', 'setup.groups[0].type: "single" is not a group type (group, chatroom, channel, mgroup, custom)'],
     ['empty.yaml', undefined, 'the file is empty: a scenario needs at least users: and steps:'],
   ];
 
-  it.each(cases)('%s', async (name, line, message) => {
+  it.each(cases)('%s', async (name, at, message) => {
     const file = resolve(root, fixture('invalid', name));
     const error = await loadError(fixture('invalid', name));
 
-    expect({ file: error.file, line: error.line }).toEqual({ file, line });
-    expect(error.message).toBe(`${file}${line === undefined ? '' : `:${line}`}: ${message}`);
+    expect({ file: error.file, at: error.line === undefined ? undefined : `${error.line}:${error.col}` }).toEqual({ file, at });
+    expect(error.message).toBe(`${file}${at === undefined ? '' : `:${at}`}: ${message}`);
     expect(error.message).not.toContain('\n');
   });
 
@@ -263,20 +263,114 @@ describe('an invalid scenario file fails with one line naming file:line', () => 
   });
 
   it.each([
-    ['a user name that is reserved', 'users: { admin: {} }\nsteps: [{ ping: admin }]', 'inline.yaml:1: users.admin: "admin" is reserved; pick another user name'],
-    ['text and content together', 'users: { a: {}, b: {} }\nsteps:\n  - send: { from: a, to: b, text: x, content: { text: y } }', 'inline.yaml:3: steps[0].send.text: give text: or content:, not both'],
-    ['http with neither get nor post', 'users: { a: {} }\nsteps:\n  - http: { as: a }', 'inline.yaml:3: steps[0].http: give exactly one of get: or post: (the path)'],
-    ['repeat with neither times nor for_each', 'users: { a: {} }\nsteps:\n  - repeat: { steps: [{ ping: a }] }', 'inline.yaml:3: steps[0].repeat: give exactly one of times: or for_each:'],
-    ['a generated user out of range', 'users: { count: 5, prefix: u }\nsteps:\n  - ping: u6', 'inline.yaml:3: steps[0].ping: unknown user "u6" (users are u1..u5)'],
-    ['a device on a user without devices', 'users: { a: {} }\nsteps:\n  - ping: a@phone', 'inline.yaml:3: steps[0].ping: a has no device "phone": a declares none (add devices: [phone])'],
-    ['an operator mixed with plain keys', 'users: { a: {} }\nsteps:\n  - expect: { user: a, frame: { stamp: { seq: { $gt: 1, pts: 5 } } } }', 'inline.yaml:3: steps[0].expect.frame.stamp.seq: operators cannot share a map with plain keys: "pts" next to $gt'],
-    ['a bad regex', 'users: { a: {} }\nsteps:\n  - expect: { user: a, frame: { content: { text: { $regex: "(" } } } }', 'inline.yaml:3: steps[0].expect.frame.content.text.$regex: bad regular expression: Invalid regular expression: /(/: Unterminated group'],
-    ['a save named like a user', 'users: { a: {}, b: {} }\nsteps:\n  - send: { from: a, to: b, text: x }\n    save: b', 'inline.yaml:4: steps[0].save: "b" is a user name; pick another'],
-    ['a scalar step', 'users: { a: {} }\nsteps:\n  - ping', 'inline.yaml:3: steps[0]: a step is a map with one kind key, e.g. `- send: { from: alice, to: bob, text: hi }`'],
-    ['an unknown top-level key', 'users: { a: {} }\nstep:\n  - ping: a', 'inline.yaml:2: unknown key "step" (did you mean "steps"?)'],
-    ['a timeout on a pause', 'users: { a: {} }\nsteps:\n  - pause: 1s\n    timeout: 2s', 'inline.yaml:4: steps[0]: timeout: does not apply to pause (pause: is itself a duration)'],
+    ['a user name that is reserved', 'users: { admin: {} }\nsteps: [{ ping: admin }]', 'inline.yaml:1:17: users.admin: "admin" is reserved; pick another user name'],
+    ['text and content together', 'users: { a: {}, b: {} }\nsteps:\n  - send: { from: a, to: b, text: x, content: { text: y } }', 'inline.yaml:3:35: steps[0].send.text: give text: or content:, not both'],
+    ['http with neither get nor post', 'users: { a: {} }\nsteps:\n  - http: { as: a }', 'inline.yaml:3:11: steps[0].http: give exactly one of get: or post: (the path)'],
+    ['repeat with neither times nor for_each', 'users: { a: {} }\nsteps:\n  - repeat: { steps: [{ ping: a }] }', 'inline.yaml:3:13: steps[0].repeat: give exactly one of times: or for_each:'],
+    ['a generated user out of range', 'users: { count: 5, prefix: u }\nsteps:\n  - ping: u6', 'inline.yaml:3:11: steps[0].ping: unknown user "u6" (users are u1..u5)'],
+    ['a device on a user without devices', 'users: { a: {} }\nsteps:\n  - ping: a@phone', 'inline.yaml:3:11: steps[0].ping: a has no device "phone": a declares none (add devices: [phone])'],
+    ['an operator mixed with plain keys', 'users: { a: {} }\nsteps:\n  - expect: { user: a, frame: { stamp: { seq: { $gt: 1, pts: 5 } } } }', 'inline.yaml:3:47: steps[0].expect.frame.stamp.seq: operators cannot share a map with plain keys: "pts" next to $gt'],
+    ['a bad regex', 'users: { a: {} }\nsteps:\n  - expect: { user: a, frame: { content: { text: { $regex: "(" } } } }', 'inline.yaml:3:60: steps[0].expect.frame.content.text.$regex: bad regular expression: Invalid regular expression: /(/: Unterminated group'],
+    ['a save named like a user', 'users: { a: {}, b: {} }\nsteps:\n  - send: { from: a, to: b, text: x }\n    save: b', 'inline.yaml:4:11: steps[0].save: "b" is a user name; pick another'],
+    ['a scalar step', 'users: { a: {} }\nsteps:\n  - ping', 'inline.yaml:3:5: steps[0]: a step is a map with one kind key, e.g. `- send: { from: alice, to: bob, text: hi }`'],
+    ['an unknown top-level key', 'users: { a: {} }\nstep:\n  - ping: a', 'inline.yaml:2:1: unknown key "step" (did you mean "steps"?)'],
+    ['a timeout on a pause', 'users: { a: {} }\nsteps:\n  - pause: 1s\n    timeout: 2s', 'inline.yaml:4:5: steps[0]: timeout: does not apply to pause (pause: is itself a duration)'],
   ])('%s', (_what, text, message) => {
     expect(parseError(text)).toBe(message);
+  });
+});
+
+describe('every error of a file, each at its line:col', () => {
+  /** Every error of `text`, as `line:col reason`, in file order. */
+  function allErrors(text: string): string[] {
+    try {
+      parseScenario(text, 'inline.yaml');
+    } catch (e) {
+      if (e instanceof ScenarioLoadError) return e.errors.map((x) => `${x.line}:${x.col} ${x.reason}`);
+      throw e;
+    }
+    throw new Error('parsed without error');
+  }
+
+  it('reports a mistake in every part of the file, not only the first', () => {
+    const text = [
+      'name: several mistakes',
+      'users: { alice: {}, bob: { devices: [phone, laptop] } }',
+      'setup:',
+      '  friends: [[alice, dave]]',
+      'colour: red',
+      'steps:',
+      '  - send: { form: alice, to: bob, text: hi }',
+      '  - expect: { user: bob@phone, frame: { cmd: PUSH } }',
+      '  - ping: carol',
+      '  - repeat:',
+      '      times: 2',
+      '      steps:',
+      '        - pause: soon',
+      'thresholds:',
+      '  - lots == 0',
+    ].join('\n');
+
+    expect(allErrors(text)).toEqual([
+      '4:21 setup.friends[0][1]: unknown user "dave" (declared: alice, bob)',
+      '5:1 unknown key "colour" (expected one of: name, description, timeout, strict_inbox, server, users, setup, steps, thresholds)',
+      '7:13 steps[0].send: unknown key "form" (did you mean "from"?)',
+      '9:11 steps[2].ping: unknown user "carol" (declared: alice, bob)',
+      '13:18 steps[3].repeat.steps[0].pause: bad duration: write 250ms, 2s, 1m or a number of ms (got "soon")',
+      '15:5 thresholds[0]: unknown metric "lots" (did you mean "lost"?)',
+    ]);
+  });
+
+  it('reports every unknown key of one step, and the first error is the thrown message', () => {
+    const text = 'users: { a: {}, b: {} }\nsteps:\n  - send: { form: a, too: b, text: hi }';
+    let error: unknown;
+    try {
+      parseScenario(text, 'inline.yaml');
+    } catch (e) {
+      error = e;
+    }
+
+    expect(error).toBeInstanceOf(ScenarioLoadError);
+    expect((error as ScenarioLoadError).message).toBe('inline.yaml:3:13: steps[0].send: unknown key "form" (did you mean "from"?)');
+    expect(allErrors(text)).toEqual(['3:13 steps[0].send: unknown key "form" (did you mean "from"?)', '3:22 steps[0].send: unknown key "too" (did you mean "to"?)']);
+  });
+
+  it('puts a YAML syntax error where the unclosed bracket or quote opens, not on the next line', () => {
+    const quote = 'users: { a: {} }\nsteps:\n  - send: { from: a, to: a, text: "hi }\n  - ping: a\n';
+    const sequence = 'users: { a: {} }\nsteps: [\n  { ping: a }';
+    const map = 'users: { a: {} }\nsteps:\n  - send: { from: a, to: a, text: hi\n  - ping: a\n';
+
+    expect(allErrors(quote)).toEqual([
+      '3:11 YAML: Flow map in block collection must be sufficiently indented and end with a }',
+      '3:35 YAML: Missing closing "quote',
+    ]);
+    expect(allErrors(sequence)).toEqual(['2:8 YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']);
+    expect(allErrors(map)).toEqual(['3:11 YAML: Flow map in block collection must be sufficiently indented and end with a }']);
+  });
+
+  it('keeps the parser position for YAML errors that are where it says', () => {
+    expect(allErrors('users: { a: {} }\nsteps:\n  - ping: a\n   - ping: a\n')).toEqual(['4:4 YAML: All sequence items must start at the same column']);
+  });
+});
+
+describe('save: on connect and reconnect', () => {
+  const CAST = 'users: { alice: {}, bob: { devices: [phone, laptop] } }\nsteps:\n';
+
+  it('is allowed on one device that SYNCs', () => {
+    const scenario = parseScenario(`${CAST}  - reconnect: bob@phone\n    save: s1\n  - connect: { user: alice, sync: true }\n    save: s2\n`, 'inline.yaml');
+
+    expect(scenario.steps.map((s) => [s.kind, s.save])).toEqual([
+      ['reconnect', 's1'],
+      ['connect', 's2'],
+    ]);
+  });
+
+  it.each([
+    ['a reconnect without its SYNC', '  - reconnect: { user: bob@phone, sync: false }\n    save: s1', "inline.yaml:4:5: steps[0]: save: keeps what the reconnect's SYNC returned, but this reconnect does not SYNC: remove sync: false, or drop save:"],
+    ['a connect without sync: true', '  - connect: alice\n    save: s1', "inline.yaml:4:5: steps[0]: save: keeps what the connect's SYNC returned, but this connect does not SYNC: add sync: true, or drop save:"],
+    ['several devices', '  - reconnect: bob\n    save: s1', 'inline.yaml:4:5: steps[0]: save: keeps the SYNC of one device, but this reconnect opens bob@phone, bob@laptop: name one device, e.g. bob@phone'],
+  ])('is refused on %s', (_what, step, message) => {
+    expect(parseError(`${CAST}${step}\n`)).toBe(message);
   });
 });
 

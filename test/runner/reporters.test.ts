@@ -1,11 +1,12 @@
 import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { plainTheme } from '../../src/cli/theme.js';
 import { CmdType, ConvType, MsgType } from '../../src/protocol/codes.js';
 import type { PushFrame, ServerFrame } from '../../src/protocol/frames.js';
 import { failureBlock, frameLine, scenarioLine } from '../../src/runner/reporters/failure-format.js';
-import { fanOut, REPORTERS, type Reporter, type RunEndInfo, type RunStartInfo, type TextSink } from '../../src/runner/reporters/index.js';
+import { fanOut, REPORTERS } from '../../src/runner/reporters/index.js';
+import type { Reporter, RunEndInfo, RunStartInfo, TextSink } from '../../src/runner/reporters/reporter-types.js';
+import { plainTheme } from '../../src/runner/reporters/theme.js';
 import { cdata, junitXml } from '../../src/runner/reporters/junit.js';
 import type { JsonReport } from '../../src/runner/reporters/json.js';
 import { LiveRunStore } from '../../src/runner/reporters/live-run-store.js';

@@ -43,9 +43,22 @@ describe('match', () => {
     expect(diff(push, m).split('\n')).toEqual([
       'content.text: expected "hi", got "hello world"',
       'stamp.seq: expected 4, got 3',
-      'stamp.extra: expected {"$exists":true}, got nothing',
+      'stamp.extra: expected {"$exists":true}, got nothing (stamp has: msgId, convId, seq, pts, sendTime)',
     ]);
     expect(compare(push, m)).toMatchObject({ total: 4, passed: 1 });
+  });
+
+  it('names the field of the closest element when no element satisfies $contains, however long the list', () => {
+    const messages = Array.from({ length: 30 }, (_, i) => ({ route: { from: 'alice' }, content: { text: `message number ${i} with some padding` } }));
+    messages[17] = { route: { from: 'bob' }, content: { text: 'hi' } };
+    const m = { messages: { $contains: { route: { from: 'bob' }, content: { text: 'hello' } } } };
+
+    expect(diff({ messages }, m)).toBe('messages[17].content.text: expected "hello", got "hi" ($contains: no element of messages matches; [17] of 30 comes closest)');
+    expect(diff({ messages: [] }, m)).toBe('messages: expected {"$contains":{"route":{"from":"bob"},"content":{"text":"hello"}}}, got [] (the list is empty)');
+  });
+
+  it('says what an object holds when a field is not there', () => {
+    expect(diff({ data: { memberCount: 2, name: 'team' } }, { data: { count: 2 } })).toBe('data.count: expected 2, got nothing (data has: memberCount, name)');
   });
 });
 

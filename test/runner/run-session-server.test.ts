@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { plainTheme } from '../../src/cli/theme.js';
 import { CloseCode, CmdType, ErrorCode } from '../../src/protocol/codes.js';
 import { parseScenario } from '../../src/runner/load.js';
 import { displayMatcher, frameMatcher, normalizeMatcher } from '../../src/runner/match.js';
 import { failureBlock, failureHeadline } from '../../src/runner/reporters/failure-format.js';
+import { plainTheme } from '../../src/runner/reporters/theme.js';
 import { embeddedServerOptions } from '../../src/runner/run.js';
 import type { Step } from '../../src/runner/types.js';
 import { expectNone, expectStep, pushOf, run, scenario, send, src, step, user, why } from './run-builders.js';
@@ -74,7 +74,7 @@ describe('connect with closePrevious: false — a second connection KICKs the fi
     expect(parsed.steps[1]).toMatchObject({ kind: 'expect', closeCode: 4001 });
     expect(parsed.steps[2]).toMatchObject({ kind: 'expect', closeCode: 4001 });
     expect(() => parseScenario('users: { bob: {} }\nsteps:\n  - expect: { user: bob, frame: { cmd: KICK }, close_code: kiked }\n', 'k.yaml')).toThrow(
-      'k.yaml:3: steps[0].expect.close_code: unknown close code "kiked" (did you mean "kicked"?)',
+      'k.yaml:3:60: steps[0].expect.close_code: unknown close code "kiked" (did you mean "kicked"?)',
     );
   });
 });
@@ -101,7 +101,7 @@ describe('server: — settings of the embedded server', () => {
 
   it('rejects unknown keys and impossible values at their line', () => {
     expect(() => parseScenario('server:\n  rate_limit: { brust: 3 }\nusers: { alice: {} }\nsteps: [{ ping: alice }]\n', 'x.yaml')).toThrow(
-      'x.yaml:2: server.rate_limit: unknown key "brust" (did you mean "burst"?)',
+      'x.yaml:2:17: server.rate_limit: unknown key "brust" (did you mean "burst"?)',
     );
     expect(() => parseScenario('server: { rate_limit: { per_second: 0 } }\nusers: { alice: {} }\nsteps: [{ ping: alice }]\n', 'x.yaml')).toThrow(/per_second/);
   });

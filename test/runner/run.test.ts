@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CmdType } from '../../src/protocol/codes.js';
-import type { StepEvent } from '../../src/runner/run.js';
-import type { Step } from '../../src/runner/types.js';
+import type { Step, StepEvent } from '../../src/runner/types.js';
 import {
   barrier,
   expectAll,

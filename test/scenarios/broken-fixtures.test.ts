@@ -112,6 +112,7 @@ describe('test/fixtures/broken through `im scenario run --reporter json`', () =>
     expect(get('send-wrong-error').reason).toMatch(/NOT_FRIENDS/);
     expect(get('send-wrong-error').expected).toMatch(/BLOCKED/);
     expect(get('http-wrong-code').reason).toMatch(/2005 FORBIDDEN/);
+    expect(get('http-wrong-code').response).toMatchObject({ code: 2005, body: expect.stringContaining('"code":2005') });
     expect(get('unknown-template').reason).toMatch(/m2/);
     // A template error names the step's actor and shows the step as the expectation.
     expect(get('unknown-template').actor).toBe('bob@default');
@@ -176,19 +177,22 @@ describe('test/fixtures/broken through the default (pretty) reporter', () => {
 });
 
 describe('a fixture that does not load', () => {
-  it.each([[], ['--reporter', 'json']])('exits 2 with one line FILE:LINE: message (%j)', async (...flags) => {
+  // `  - send: { form: …`: the unknown key starts at column 13.
+  const COL = 13;
+
+  it.each([[], ['--reporter', 'json'], ['--json']])('exits 2 with one line FILE:LINE:COL: message (%j)', async (...flags) => {
     const line = await markedLine(DOES_NOT_LOAD);
     const run = await im(['scenario', 'run', path(DOES_NOT_LOAD), ...flags.flat()]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines).toEqual([`${path(DOES_NOT_LOAD)}:${line}: steps[0].send: unknown key "form" (did you mean "from"?)`]);
+    expect(lines).toEqual([`${path(DOES_NOT_LOAD)}:${line}:${COL}: steps[0].send: unknown key "form" (did you mean "from"?)`]);
   });
 
-  it('`im scenario check` reports the same line', async () => {
+  it('`im scenario check` reports the same line and column', async () => {
     const line = await markedLine(DOES_NOT_LOAD);
     const run = await im(['scenario', 'check', path(DOES_NOT_LOAD)]);
     expect(run.code).toBe(1);
-    expect(run.stdout + run.stderr).toContain(`${path(DOES_NOT_LOAD)}:${line}: steps[0].send: unknown key "form"`);
+    expect(run.stderr).toBe(`${path(DOES_NOT_LOAD)}:${line}:${COL}: steps[0].send: unknown key "form" (did you mean "from"?)\n`);
   });
 });

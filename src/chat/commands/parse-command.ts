@@ -19,6 +19,7 @@ export type ChatCommand =
   | { kind: 'history'; limit: number }
   | { kind: 'sync' }
   | { kind: 'typing' }
+  | { kind: 'reconnect' }
   | { kind: 'raw' }
   | { kind: 'log' }
   | { kind: 'help' }
@@ -50,6 +51,7 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   { usage: '/history [N]', does: 'load N older messages (default 50), like PgUp' },
   { usage: '/sync', does: 'SYNC from the saved pts and show what it fetched' },
   { usage: '/typing', does: 'send a typing notice to the selected conversation' },
+  { usage: '/reconnect', does: 'connect again now, e.g. after a KICK (signs out the other connection; also Ctrl-R)' },
   { usage: '/raw', does: "the selected message's frame as JSON" },
   { usage: '/log', does: 'the last frames sent and received' },
   { usage: '/help', does: 'this list' },
@@ -72,6 +74,7 @@ const SIMPLE: Record<string, ChatCommand> = {
   read: { kind: 'read' },
   sync: { kind: 'sync' },
   typing: { kind: 'typing' },
+  reconnect: { kind: 'reconnect' },
   raw: { kind: 'raw' },
   log: { kind: 'log' },
   help: { kind: 'help' },

@@ -1,6 +1,6 @@
 import type { ImHttp } from '../../client/index.js';
 import { ConvType, GROUP_CONV_TYPES, MsgType, cmdName, convTypeName } from '../../protocol/codes.js';
-import { isValidId } from '../../protocol/ids.js';
+import { convIdFor, isValidId } from '../../protocol/ids.js';
 import { timelineView } from '../model/chat-selectors.js';
 import type { Conversation } from '../model/chat-types.js';
 import type { Notice, Overlay, SessionView, WireEvent } from '../session/session-types.js';
@@ -23,6 +23,7 @@ export interface CommandContext {
   loadOlder(convId: string, limit: number): Promise<void>;
   sync(): Promise<{ from: number; to: number; messages: number }>;
   refreshConversations(): Promise<void>;
+  reconnect(): void;
   rawFor(msgId: string): unknown;
   recentFrames(): readonly WireEvent[];
   notice(level: Notice['level'], text: string): void;
@@ -35,9 +36,12 @@ type Handler<K extends ChatCommand['kind']> = (ctx: CommandContext, command: Ext
 
 const GROUP_TYPES: ReadonlySet<number> = new Set(GROUP_CONV_TYPES);
 
-/** Rejections (ImRequestError…) propagate: the session shows them with their code name. */
-export async function runCommand(ctx: CommandContext, command: ChatCommand): Promise<void> {
-  await (HANDLERS[command.kind] as Handler<ChatCommand['kind']>)(ctx, command);
+/**
+ * Errors (thrown, or ImRequestError rejections) propagate: the session shows them with their code
+ * name. A command that needs no round trip returns nothing, so the next line need not wait for it.
+ */
+export function runCommand(ctx: CommandContext, command: ChatCommand): Promise<void> | void {
+  return (HANDLERS[command.kind] as Handler<ChatCommand['kind']>)(ctx, command);
 }
 
 const HANDLERS: { [K in ChatCommand['kind']]: Handler<K> } = {
@@ -111,6 +115,7 @@ const HANDLERS: { [K in ChatCommand['kind']]: Handler<K> } = {
     ctx.notice('info', `sync from pts ${from}: ${messages} message${messages === 1 ? '' : 's'}, now at pts ${to}`);
   },
   typing: (ctx) => ctx.send(needConversation(ctx), MsgType.TYPING, {}),
+  reconnect: (ctx) => ctx.reconnect(),
   raw: (ctx) => {
     const conv = needConversation(ctx);
     const messages = timelineView(ctx.view().state, conv.convId);
@@ -134,10 +139,16 @@ const HANDLERS: { [K in ChatCommand['kind']]: Handler<K> } = {
   quit: (ctx) => ctx.quit(),
 };
 
-function openPair(ctx: CommandContext, convType: ConvType, user: string): void {
+function openPair(ctx: CommandContext, convType: ConvType, user: string): Promise<void> | void {
   if (user === ctx.userId) throw new Error('that is you: pick someone else');
   if (!isValidId(user)) throw new Error(`"${user}" is not a user id (letters, digits, _ . -)`);
-  openAndSelect(ctx, convType, user, user);
+  const convId = convIdFor(convType, ctx.userId, user);
+  if (ctx.view().state.conversations[convId] !== undefined) return openAndSelect(ctx, convType, user, user);
+  // Asked before anything opens: a chat with nobody would only fail at the first send (3009).
+  return ctx
+    .http()
+    .profile(user)
+    .then(() => openAndSelect(ctx, convType, user, user));
 }
 
 function openAndSelect(ctx: CommandContext, convType: ConvType, target: string, name: string): void {

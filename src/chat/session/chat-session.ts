@@ -12,6 +12,7 @@ import { CursorSaver } from './cursor-saver.js';
 import { describeError } from './describe-error.js';
 import { FrameLog } from './frame-log.js';
 import { GapSync, type SyncOutcome } from './gap-sync.js';
+import { LineQueue } from './line-queue.js';
 import { Outbox } from './outbox.js';
 import type { ChatSessionHandle, ClientFrameOut, HttpEvent, SessionView, WireEvent } from './session-types.js';
 import { ViewStore } from './view-store.js';
@@ -54,6 +55,7 @@ export class ChatSession implements ChatSessionHandle {
   readonly #store: ViewStore;
   readonly #cursor: CursorSaver | undefined;
   readonly #log = new FrameLog();
+  readonly #lines = new LineQueue();
   #http: ImHttp;
   #client: ImClient | undefined;
   #closing = false;
@@ -116,12 +118,23 @@ export class ChatSession implements ChatSessionHandle {
   }
 
   submit(line: string, context: { selectedMsgId?: string | null } = {}): void {
+    this.#lines.run(() => this.#runLine(line, context.selectedMsgId ?? null));
+  }
+
+  #runLine(line: string, selectedMsgId: string | null): Promise<void> | void {
     this.#store.clearNotice();
+    const fail = (e: unknown) => {
+      const dropped = this.#lines.dropWaiting();
+      const after = dropped === 0 ? '' : `; the ${dropped === 1 ? 'line' : `${dropped} lines`} typed after it did not run`;
+      this.#store.notice('error', describeError(e) + after);
+    };
     const parsed = parseCommand(line);
-    if (!parsed.ok) return this.#store.notice('error', parsed.error);
-    runCommand(this.#commandContext(context.selectedMsgId ?? null), parsed.command).catch((e: unknown) =>
-      this.#store.notice('error', describeError(e)),
-    );
+    if (!parsed.ok) return fail(new Error(parsed.error));
+    try {
+      return runCommand(this.#commandContext(selectedMsgId), parsed.command)?.catch(fail);
+    } catch (e) {
+      return fail(e);
+    }
   }
 
   select(convId: string | null): void {
@@ -149,6 +162,26 @@ export class ChatSession implements ChatSessionHandle {
 
   dismissOverlay(): void {
     if (this.view.overlay !== null) this.#store.overlay(null);
+  }
+
+  reconnect(): void {
+    if (this.#closing) return;
+    const { kind } = this.view.state.connection;
+    if (kind === 'online' || kind === 'connecting') return this.#store.notice('info', `already ${kind}`);
+    const wasKicked = kind === 'kicked';
+    clearTimeout(this.#reconnectTimer);
+    clearInterval(this.#countdown);
+    clearInterval(this.#pingTimer);
+    // KICK arrives just before its close: a Ctrl-R in between must not wait for that socket.
+    const stale = this.#client;
+    this.#client = undefined;
+    stale?.close().catch(() => undefined);
+    this.#attempt = 0;
+    void this.#reconnect().then(() => {
+      if (this.view.state.connection.kind !== 'online') return;
+      const who = `${this.#options.userId}@${this.view.deviceId}`;
+      this.#store.notice('info', wasKicked ? `reconnected as ${who}; its other connection was signed out` : `reconnected as ${who}`);
+    });
   }
 
   /** Closes the connection cleanly and saves the cursor. */
@@ -211,11 +244,10 @@ export class ChatSession implements ChatSessionHandle {
     this.#client = undefined;
     clearInterval(this.#pingTimer);
     if (this.#closing) return;
-    // The same user@device connected elsewhere (§3): reconnecting would kick that one back.
+    // The same user@device connected elsewhere (§3): reconnecting by itself would kick that one
+    // back, and so on forever. The user may choose to (Ctrl-R).
     if (info.code === CloseCode.KICKED) {
-      if (this.view.state.connection.kind !== 'kicked') {
-        this.#store.dispatch({ type: 'connection', state: { kind: 'kicked', reason: info.reason || 'signed in elsewhere' } });
-      }
+      if (this.view.state.connection.kind !== 'kicked') this.#onKicked(info.reason || 'signed in elsewhere');
       return;
     }
     this.#scheduleReconnect();
@@ -275,7 +307,7 @@ export class ChatSession implements ChatSessionHandle {
     if (push !== undefined) this.#onPushTyping(push.stamp.convId, push.route.from, push.route.msgType);
     this.#store.dispatch({ type: 'frame', frame });
     if (isCmd(frame, CmdType.ERROR)) this.#onError(frame.header.reqId, frame.content.code, frame.content.message);
-    if (isCmd(frame, CmdType.KICK)) this.#store.notice('error', `kicked: ${frame.content.reason}`);
+    if (isCmd(frame, CmdType.KICK)) this.#onKicked(frame.content.reason);
     if (push?.stamp.seq !== undefined) {
       if (!known) this.#scheduleListRefresh();
       this.#schedulePushAck();
@@ -284,6 +316,11 @@ export class ChatSession implements ChatSessionHandle {
     const selected = this.#selected();
     if (selected !== undefined) this.#markRead(selected);
     if (this.view.state.gaps.length > 0 && !this.#gapSync.running) void this.syncNow().catch((e: unknown) => this.#noticeUnlessClosed(e));
+  }
+
+  #onKicked(reason: string): void {
+    this.#store.dispatch({ type: 'connection', state: { kind: 'kicked', reason } });
+    this.#store.notice('error', `kicked: ${reason} — press Ctrl-R (or /reconnect) to reconnect`);
   }
 
   #onPushTyping(convId: string, from: string, msgType: number): void {
@@ -398,6 +435,7 @@ export class ChatSession implements ChatSessionHandle {
       loadOlder: (convId, limit) => this.#loadOlder(convId, limit),
       sync: () => this.syncNow(),
       refreshConversations: () => this.#refreshConversations(),
+      reconnect: () => this.reconnect(),
       rawFor: (msgId) => this.#log.frameFor(msgId),
       recentFrames: () => this.#log.recent(),
       notice: (level, text) => this.#store.notice(level, text),

@@ -70,4 +70,9 @@ export interface ChatSessionHandle {
   /** Tells the peers in the selected conversation that the user is typing (throttled by the session). */
   typing(): void;
   dismissOverlay(): void;
+  /**
+   * Connects again now (Ctrl-R, `/reconnect`): after a KICK, which in turn signs out the other
+   * connection of this user@device (the user's explicit choice), or to skip a backoff wait.
+   */
+  reconnect(): void;
 }

@@ -55,6 +55,7 @@ export function ChatApp({ sessions, columns, rows, onQuit }: ChatAppProps) {
     );
   }
   const focused = Math.min(focus, count - 1);
+  const users = sessions.map((s) => s.view.userId);
   return (
     <Box flexDirection={layout.direction} width={columns} height={height} overflow="hidden">
       {sessions.map((session, i) => {
@@ -73,6 +74,7 @@ export function ChatApp({ sessions, columns, rows, onQuit }: ChatAppProps) {
               height={size.height}
               focused={i === focused}
               paneNumber={count > 1 ? i + 1 : undefined}
+              sessionUsers={users}
             />
           </Fragment>
         );

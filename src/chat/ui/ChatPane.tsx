@@ -4,6 +4,7 @@ import { conversationList, timelineView } from '../model/chat-selectors.js';
 import type { ChatSessionHandle, Overlay } from '../session/session-types.js';
 import { ConversationBar } from './ConversationBar.js';
 import { ConversationList } from './ConversationList.js';
+import { emptyTimelineHint } from './empty-hint.js';
 import { InputLine } from './InputLine.js';
 import type { ChatAction } from './keymap.js';
 import { paneRegions } from './layout.js';
@@ -14,7 +15,7 @@ import { PaneTitle } from './PaneTitle.js';
 import { Rows } from './Rows.js';
 import { StatusLine } from './StatusLine.js';
 import { theme } from './theme.js';
-import { GUTTER_WIDTH, Timeline } from './Timeline.js';
+import { rowWidth, Timeline } from './Timeline.js';
 import { META_COLUMN_MIN_WIDTH, timelineRows } from './timeline-rows.js';
 import { useSessionView } from './use-session-view.js';
 
@@ -33,6 +34,8 @@ export interface ChatPaneProps {
   focused: boolean;
   /** 1-based, shown in the title when there are several panes. */
   paneNumber?: number | undefined;
+  /** Every pane's user, this one's included: the empty pane suggests `/dm` to the others. */
+  sessionUsers?: readonly string[];
   ref?: Ref<ChatPaneHandle>;
 }
 
@@ -62,6 +65,9 @@ function runEffect(session: ChatSessionHandle, effect: PaneEffect): void {
     case 'dismissOverlay':
       session.dismissOverlay();
       return;
+    case 'reconnect':
+      session.reconnect();
+      return;
   }
 }
 
@@ -70,7 +76,7 @@ function runEffect(session: ChatSessionHandle, effect: PaneEffect): void {
  * timeline or overlay, notice, input and status lines, exactly `width` × `height`. Keeps the UI
  * state that is nobody else's business: the input buffer, scroll, message cursor, metadata toggle.
  */
-export function ChatPane({ session, width, height, focused, paneNumber, ref }: ChatPaneProps) {
+export function ChatPane({ session, width, height, focused, paneNumber, sessionUsers = [], ref }: ChatPaneProps) {
   const view = useSessionView(session);
   const { state, overlay } = view;
   const convId = state.selected;
@@ -83,7 +89,7 @@ export function ChatPane({ session, width, height, focused, paneNumber, ref }: C
   }, []);
 
   const regions = paneRegions(width, height);
-  const contentWidth = Math.max(0, regions.timelineWidth - GUTTER_WIDTH);
+  const contentWidth = rowWidth(regions.timelineWidth);
   const timeline = convId === null ? undefined : state.timelines[convId];
   const rows = useMemo(
     () =>
@@ -156,7 +162,7 @@ export function ChatPane({ session, width, height, focused, paneNumber, ref }: C
         height={timelineHeight}
         scroll={ui.scroll}
         cursor={ui.cursor}
-        emptyHint={convId === null ? 'no conversation — /dm bob, /help' : 'no messages yet'}
+        emptyHint={emptyTimelineHint(convId !== null, view.userId, sessionUsers)}
       />
     );
   return (

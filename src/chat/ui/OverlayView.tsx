@@ -1,6 +1,7 @@
 import type { Overlay } from '../session/session-types.js';
 import { Rows } from './Rows.js';
-import { displayWidth, fit, fitSegments, oneLine, sanitize, wrap } from './text-width.js';
+import { wrapHanging } from './hanging-wrap.js';
+import { displayWidth, fit, fitSegments, oneLine, sanitize } from './text-width.js';
 import { theme } from './theme.js';
 
 export interface OverlayViewProps {
@@ -12,9 +13,12 @@ export interface OverlayViewProps {
   scroll: number;
 }
 
-/** The overlay's lines wrapped to `width`: what scrolls under the title row. */
+/**
+ * The overlay's lines wrapped to `width`, with a blank column on either side (off the list's and
+ * the next pane's dividers) and a hanging indent on wrapped rows: what scrolls under the title row.
+ */
 export function overlayBody(overlay: Overlay, width: number): string[] {
-  return overlay.lines.flatMap((line) => wrap(sanitize(line), Math.max(1, width - 1)).map((l) => ` ${l}`));
+  return overlay.lines.flatMap((line) => wrapHanging(sanitize(line), Math.max(1, width - 2)).map((l) => ` ${l}`));
 }
 
 /** `/help`, `/raw`, … in place of the timeline: a title row, then the lines (↑/↓ PgUp/PgDn scroll, Esc closes). */

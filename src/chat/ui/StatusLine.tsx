@@ -21,7 +21,8 @@ export function connectionSegment(c: ConnectionState): Segment {
     case 'offline':
       return { text: `○ offline${c.reason ? `: ${oneLine(c.reason)}` : ''}`, style: theme.status.offline };
     case 'kicked':
-      return { text: `✗ kicked: ${oneLine(c.reason)}`, style: theme.status.kicked };
+      // The key first: a long reason is cut at the pane's edge, and the way out must not be.
+      return { text: `✗ kicked (Ctrl-R reconnects): ${oneLine(c.reason)}`, style: theme.status.kicked };
   }
 }
 

@@ -5,10 +5,17 @@ import type { TimelineRow } from './timeline-rows.js';
 import { maxScroll } from './pane-controller.js';
 
 /** Columns the timeline keeps left of every row for the cursor and scroll markers. */
-export const GUTTER_WIDTH = 1;
+const GUTTER_WIDTH = 1;
+/** A blank column right of every row, so right-aligned metadata never touches the next pane's divider. */
+const MARGIN_WIDTH = 1;
+
+/** The width `timelineRows` lays rows out at for a timeline `width` columns wide. */
+export function rowWidth(width: number): number {
+  return Math.max(0, width - GUTTER_WIDTH - MARGIN_WIDTH);
+}
 
 export interface TimelineProps {
-  /** From `timelineRows` at `width - GUTTER_WIDTH` columns. */
+  /** From `timelineRows` at `rowWidth(width)` columns. */
   rows: readonly TimelineRow[];
   width: number;
   height: number;
@@ -44,7 +51,7 @@ export function Timeline({ rows, width, height, scroll, cursor, emptyHint }: Tim
     else if (i === 0 && start > 0) gutter = '↑';
     else if (i === shown.length - 1 && s > 0) gutter = '↓';
     const marker = gutter === ' ' ? gutter : theme.hint(gutter);
-    lines.push(marker + (isCursor ? theme.selected(row.text) : row.text));
+    lines.push(marker + (isCursor ? theme.selected(row.text) : row.text) + ' '.repeat(MARGIN_WIDTH));
   });
   return <Rows lines={lines} width={width} height={height} />;
 }

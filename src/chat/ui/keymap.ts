@@ -14,6 +14,7 @@ export type ChatAction =
   | 'cursorDown'
   | 'escape'
   | 'toggleMeta'
+  | 'reconnect'
   | 'edit';
 
 export interface KeyContext {
@@ -34,6 +35,7 @@ export const KEY_HELP: readonly { keys: string; action: string }[] = [
   { keys: '↑ / ↓', action: 'move the message cursor (input line empty); /raw shows that message' },
   { keys: 'Esc', action: 'close the panel; back to the newest message' },
   { keys: 'Ctrl-T', action: 'show / hide the #msgId · seq · pts metadata' },
+  { keys: 'Ctrl-R', action: 'reconnect now (after a KICK: signs out the other connection)' },
   { keys: 'Ctrl-A / Ctrl-E', action: 'start / end of the input line (also Home / End)' },
   { keys: 'Ctrl-U / Ctrl-W', action: 'delete to the start of the line / the word before the cursor' },
   { keys: 'Ctrl-C', action: 'quit (also Ctrl-D on an empty input line, or /quit)' },
@@ -57,6 +59,7 @@ export function keyAction(input: string, key: Partial<Key>, context: KeyContext)
   if (key.ctrl && input === 'p') return 'previousConversation';
   if ((key.meta && (input === 'a' || input === 'A')) || (key.ctrl && input === 'x')) return 'nextUnread';
   if (key.ctrl && input === 't') return 'toggleMeta';
+  if (key.ctrl && input === 'r') return 'reconnect';
   if (key.pageUp) return 'pageUp';
   if (key.pageDown) return 'pageDown';
   if (context.inputEmpty && key.upArrow) return 'cursorUp';

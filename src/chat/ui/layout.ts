@@ -3,7 +3,9 @@ export const MIN_SIDE_BY_SIDE_WIDTH = 50;
 /** Stacked when every pane gets at least this many rows (else side by side anyway). */
 export const MIN_STACKED_HEIGHT = 9;
 /** A pane at least this wide shows the conversation list as a left column. */
-export const LIST_COLUMN_MIN_PANE_WIDTH = 70;
+// Below 100 columns the list column would leave an 80-column terminal too little room for one-row
+// messages beside their msgId · seq · pts, so narrower panes get the one-line bar instead.
+export const LIST_COLUMN_MIN_PANE_WIDTH = 100;
 export const LIST_COLUMN_WIDTH = 24;
 
 export interface PaneSize {

@@ -26,7 +26,8 @@ export type PaneEffect =
   | { kind: 'select'; convId: string }
   | { kind: 'loadOlder'; convId: string }
   | { kind: 'typing' }
-  | { kind: 'dismissOverlay' };
+  | { kind: 'dismissOverlay' }
+  | { kind: 'reconnect' };
 
 export interface PaneContext {
   state: ChatState;
@@ -147,6 +148,8 @@ export function paneStep(ui: PaneUiState, action: ChatAction, input: string, key
       return { ui: { ...ui, cursor: null, scroll: 0 }, effects: [] };
     case 'toggleMeta':
       return { ui: { ...ui, showMeta: !ui.showMeta }, effects: [] };
+    case 'reconnect':
+      return { ui, effects: [{ kind: 'reconnect' }] };
     case 'edit':
       return editStep(ui, input, key, convId);
     default:

@@ -5,6 +5,8 @@ import { theme } from './theme.js';
 
 /** A timeline at least this wide shows the metadata as a right-aligned column. */
 export const META_COLUMN_MIN_WIDTH = 90;
+/** Columns at least between a message's text and metadata sharing its last row. */
+const META_GAP = 1;
 
 export interface TimelineRow {
   /** The message this row shows; null for a day separator. */
@@ -141,10 +143,14 @@ function messageRows(m: ChatMessage, layout: MessageLayout): TimelineRow[] {
   const bodyStyle = m.status === 'pending' ? theme.meta : body.style;
   const meta = messageMeta(m, showMeta);
   const metaWidth = meta === null ? 0 : displayWidth(meta.text);
-  const inlineTextWidth = width - prefixWidth - metaWidth - 1;
-  const inline = meta !== null && metaColumn && inlineTextWidth >= 10;
-  const textWidth = Math.max(1, inline ? inlineTextWidth : width - prefixWidth);
+  const columnTextWidth = width - prefixWidth - metaWidth - 1;
+  const column = meta !== null && metaColumn && columnTextWidth >= 10;
+  const textWidth = Math.max(1, column ? columnTextWidth : width - prefixWidth);
   const lines = wrap(sanitize(body.text), textWidth);
+  // Without the column, the metadata goes at the right end of the last row when it fits there
+  // with a gap: a short message is one row. Otherwise it gets a row of its own.
+  const lastWidth = displayWidth(lines[lines.length - 1] ?? '');
+  const onLast = meta !== null && !column && lastWidth + META_GAP + metaWidth <= textWidth;
   const nick = oneLine(m.from);
   const nickStyle = m.from === ownUserId ? theme.own : (s: string) => theme.peer(m.from, s);
 
@@ -157,9 +163,14 @@ function messageRows(m: ChatMessage, layout: MessageLayout): TimelineRow[] {
       segments.push({ text: ' '.repeat(prefixWidth) });
     }
     segments.push({ text: line, style: bodyStyle });
-    if (i === 0 && inline) segments.push({ text: ' '.repeat(Math.max(0, textWidth - displayWidth(line)) + 1) }, meta);
+    const metaHere = meta !== null && ((column && i === 0) || (onLast && i === lines.length - 1));
+    if (metaHere) {
+      // Right-aligned either way: after the text column and one space, or at the end of the text's row.
+      const pad = column ? textWidth - displayWidth(line) + 1 : textWidth - displayWidth(line) - metaWidth;
+      segments.push({ text: ' '.repeat(Math.max(0, pad)) }, meta);
+    }
     rows.push({ msgId: m.msgId, text: fitSegments(segments, width) });
   });
-  if (meta !== null && !inline) rows.push({ msgId: m.msgId, text: fitSegments([{ text: padStart(meta.text, width), style: meta.style }], width) });
+  if (meta !== null && !column && !onLast) rows.push({ msgId: m.msgId, text: fitSegments([{ text: padStart(meta.text, width), style: meta.style }], width) });
   return rows;
 }

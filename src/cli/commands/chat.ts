@@ -1,13 +1,5 @@
 import { type Command, Option } from 'commander';
-import { runChat } from '../services/chat.js';
-
-export interface ChatOptions {
-  server: string;
-  embedded: boolean;
-  password?: string;
-  stateDir?: string;
-  record?: string;
-}
+import { runChat, type ChatOptions } from '../services/chat.js';
 
 export function registerChat(program: Command): void {
   program
@@ -23,7 +15,8 @@ export function registerChat(program: Command): void {
       'after',
       `
 Keys: Tab focus next pane · Ctrl-N/Ctrl-P conversations · Alt-A next unread · PgUp/PgDn scroll
-(older history loads at the top) · Ctrl-T metadata column · Ctrl-C quit. /help lists the commands.
+(older history loads at the top) · Ctrl-T metadata column · Ctrl-R reconnect (after a KICK)
+· Ctrl-C quit. /help lists the commands.
 
 Examples:
   $ im chat alice bob --embedded                  # two panes on a throwaway server, friends already

@@ -35,7 +35,7 @@ function filter(v: string): RegExp {
   try {
     return new RegExp(re[1] ?? '', re[2]);
   } catch (e) {
-    throw new UserError(`--filter ${v} is not a valid regular expression: ${(e as Error).message}`, USAGE);
+    throw new UserError(`--filter ${v} is not a valid regular expression (${(e as Error).message}): fix it, or give plain text to match as it is`, USAGE);
   }
 }
 
@@ -54,7 +54,10 @@ function serverUrl(v: string): string {
   return v.replace(/\/+$/, '');
 }
 
-/** Bad flags and missing arguments are usage errors: exit 2, like a file that does not load. */
+/**
+ * Bad flags and missing arguments are usage errors: exit 2, like a file that does not load.
+ * Commander has printed the one `im: error: …` line already (src/cli/main.ts sets its output).
+ */
 function usageExit(err: CommanderError): never {
   throw err.exitCode === 1 ? new CommanderError(USAGE, err.code, err.message) : err;
 }
@@ -68,6 +71,7 @@ interface RunFlags {
   seed?: number;
   timeout: number;
   reporter: ReporterName;
+  json?: boolean;
   output?: string;
   transcript?: string;
 }
@@ -101,6 +105,7 @@ function registerRun(scenario: Command): void {
     .addOption(new Option('--seed <n>', 'seed for everything random (default: random, always printed)').argParser(wholeNumber('--seed', 0, MAX_SEED)))
     .addOption(new Option('--timeout <duration>', 'default per-step timeout').default(5000, '5s').argParser(duration('--timeout')))
     .addOption(new Option('--reporter <name>', 'report format').choices(REPORTER_NAMES).default('pretty'))
+    .addOption(new Option('--json', 'the report as one JSON document on stdout (the same as --reporter json)').conflicts('reporter'))
     .addOption(new Option('-o, --output <file>', 'write the report to a file (the terminal still shows progress)'))
     .addOption(new Option('--transcript <dir>', "write every actor's frame log: DIR/<file>/<actor>.jsonl"))
     .addHelpText(
@@ -110,11 +115,12 @@ Exit codes: 0 every scenario passed · 1 a scenario failed · 2 usage error (bad
 a file that does not load).
 
 Examples:
-  $ im scenario run                                   # every file under scenarios/
-  $ im scenario run scenarios/dm.yaml --seed 12345    # rerun with the seed a failure printed
+  $ im scenario run                                      # every file under scenarios/
+  $ im scenario run scenarios/single.yaml --seed 12345   # rerun with the seed a failure printed
   $ im scenario run --filter /^group/ --jobs 8 --bail
+  $ im scenario run scenarios/single.yaml --json         # the report as JSON on stdout
   $ im scenario run --reporter junit --output reports/scenarios.xml --transcript reports/frames
-  $ im scenario run --server http://127.0.0.1:7700 --admin-token "$IM_ADMIN_TOKEN"`,
+  $ im scenario run scenarios/system.yaml --server http://127.0.0.1:7700 --admin-token "$IM_ADMIN_TOKEN"`,
     )
     .exitOverride(usageExit)
     .action(async (paths: string[], flags: RunFlags) => {
@@ -128,7 +134,7 @@ Examples:
           bail: flags.bail === true,
           seed: flags.seed ?? Math.floor(Math.random() * MAX_SEED),
           timeoutMs: flags.timeout,
-          reporter: flags.reporter,
+          reporter: flags.json === true ? 'json' : flags.reporter,
           output: flags.output,
           transcript: flags.transcript,
         },
@@ -148,19 +154,22 @@ function registerCheck(scenario: Command): void {
     .command('check')
     .description('load and validate scenario files without running them')
     .argument('<files...>', 'scenario files, or directories searched for *.yaml / *.yml')
+    .addOption(new Option('--json', 'print one JSON object: each file with its step count or its errors (file, line, col, message)'))
     .addHelpText(
       'after',
       `
-Prints "ok FILE (N steps)" per file, or the file's error as FILE:LINE: message.
+Prints "ok FILE (N steps)" per file that loads, and every error of every other file as
+FILE:LINE:COL: message.
 Exit codes: 0 every file loads · 1 a file does not · 2 usage error.
 
 Examples:
-  $ im scenario check scenarios/dm.yaml
-  $ im scenario check scenarios/`,
+  $ im scenario check scenarios/single.yaml
+  $ im scenario check scenarios/
+  $ im scenario check scenarios/ --json`,
     )
     .exitOverride(usageExit)
-    .action(async (files: string[]) => {
-      exitWith(await runScenarioCheck(files, { stdout: process.stdout, stderr: process.stderr, theme }));
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      exitWith(await runScenarioCheck(files, { stdout: process.stdout, stderr: process.stderr, theme }, { json: flags.json === true }));
     });
 }
 
@@ -172,8 +181,8 @@ export function registerScenario(program: Command): void {
       'after',
       `
 Examples:
-  $ im scenario run                         # every file under scenarios/
-  $ im scenario check scenarios/dm.yaml
+  $ im scenario run                          # every file under scenarios/
+  $ im scenario check scenarios/single.yaml
   $ im scenario run --help`,
     )
     .exitOverride(usageExit);

@@ -1,60 +1,87 @@
-import { type Command, Option } from 'commander';
-import { LOG_LEVELS, type LogLevel } from '../../server/config.js';
-import { runServe } from '../services/serve.js';
-import { UserError } from '../user-error.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { LOG_LEVELS } from '../../server/config.js';
+import { MAX_NODE_ID } from '../../server/snowflake.js';
+import { runServe, type ServeOptions } from '../services/serve.js';
 
-function int(name: string) {
+// The parsers throw InvalidArgumentError, not UserError: commander then knows whether the value
+// came from the flag or from its IM_* variable, and main.ts words the error naming that one.
+
+function wholeNumber(min: number, max?: number) {
+  const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
   return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UserError(`${name} must be a whole number, got "${v}"`);
-    return Number(v);
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || (max !== undefined && n > max)) throw new InvalidArgumentError(`must be a whole number ${range}`);
+    return n;
   };
 }
 
-function duration(name: string) {
-  return (v: string): number => {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v);
-    if (!m) throw new UserError(`${name} must be a duration like 500ms, 60s, 15m, 7d; got "${v}"`);
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-    return Math.round(Number(m[1]) * unit);
-  };
+function duration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 'ms') as 'ms'];
+  const ms = m ? Math.round(Number(m[1]) * unit) : 0;
+  if (ms < 1) throw new InvalidArgumentError('must be a duration above 0 like 500ms, 60s, 15m or 7d');
+  return ms;
 }
 
-export interface ServeOptions {
-  port: number;
-  host: string;
-  db: string;
-  adminToken?: string;
-  nodeId: number;
-  logLevel: LogLevel;
-  tokenTtl?: number;
-  idleTimeout?: number;
-  rateBurst?: number;
-  rateLimit?: number;
+/** An empty IM_DB or IM_HOST (set but blank) would otherwise mean a temporary file or every interface. */
+function nonEmpty(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('must not be empty');
+  return v;
+}
+
+// resolveConfig() refuses shorter ones too, but without knowing which flag or variable set it.
+const MIN_ADMIN_TOKEN = 8;
+
+function adminToken(v: string): string {
+  if (v.length < MIN_ADMIN_TOKEN) throw new InvalidArgumentError(`must be at least ${MIN_ADMIN_TOKEN} characters (or leave it unset for a generated one)`);
+  return v;
+}
+
+function metricsToken(v: string): string {
+  if (v.length < MIN_ADMIN_TOKEN) throw new InvalidArgumentError(`must be at least ${MIN_ADMIN_TOKEN} characters (or leave it unset to keep /metrics open)`);
+  return v;
+}
+
+/** `{ '--port': 'IM_PORT' }` for each option whose value came from its variable. */
+function setFromEnv(cmd: Command): Record<string, string> {
+  return Object.fromEntries(
+    cmd.options.flatMap((o) => (o.long && o.envVar && cmd.getOptionValueSource(o.attributeName()) === 'env' ? [[o.long, o.envVar]] : [])),
+  );
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('start the IM server: HTTP API and WebSocket gateway on one port, SQLite storage')
-    .addOption(new Option('-p, --port <port>', 'TCP port (0 picks a free one)').env('IM_PORT').default(7700).argParser(int('--port')))
-    .addOption(new Option('--host <host>', 'interface to listen on').env('IM_HOST').default('127.0.0.1'))
-    .addOption(new Option('--db <path>', 'SQLite file, or :memory: for a throwaway run').env('IM_DB').default('./im.db'))
-    .addOption(new Option('--admin-token <token>', 'token for POST /system/send (generated when unset)').env('IM_ADMIN_TOKEN'))
-    .addOption(new Option('--node-id <id>', 'Snowflake node id, 0-1023, distinct per node').env('IM_NODE_ID').default(0).argParser(int('--node-id')))
+    .addOption(new Option('-p, --port <port>', 'TCP port (0 picks a free one)').env('IM_PORT').default(7700).argParser(wholeNumber(0, 65535)))
+    .addOption(new Option('--host <host>', 'interface to listen on').env('IM_HOST').default('127.0.0.1').argParser(nonEmpty))
+    .addOption(new Option('--db <path>', 'SQLite file, or :memory: for a throwaway run').env('IM_DB').default('./im.db').argParser(nonEmpty))
+    .addOption(new Option('--admin-token <token>', 'token for POST /system/send, 8+ characters (generated when unset)').env('IM_ADMIN_TOKEN').argParser(adminToken))
+    .addOption(new Option('--node-id <id>', 'Snowflake node id, distinct per node').env('IM_NODE_ID').default(0).argParser(wholeNumber(0, MAX_NODE_ID)))
     .addOption(new Option('--log-level <level>', 'log verbosity').env('IM_LOG_LEVEL').choices(LOG_LEVELS).default('info'))
-    .addOption(new Option('--token-ttl <duration>', 'login token lifetime (default 7d)').env('IM_TOKEN_TTL').argParser(duration('--token-ttl')))
-    .addOption(new Option('--idle-timeout <duration>', 'close silent connections after (default 60s)').env('IM_IDLE_TIMEOUT').argParser(duration('--idle-timeout')))
-    .addOption(new Option('--rate-burst <n>', 'SENDs a user may burst (default 500)').env('IM_RATE_BURST').argParser(int('--rate-burst')))
-    .addOption(new Option('--rate-limit <n>', 'sustained SENDs per second per user (default 1000)').env('IM_RATE_LIMIT').argParser(int('--rate-limit')))
+    .addOption(new Option('--token-ttl <duration>', 'login token lifetime (default 7d)').env('IM_TOKEN_TTL').argParser(duration))
+    .addOption(new Option('--idle-timeout <duration>', 'close silent connections after (default 60s)').env('IM_IDLE_TIMEOUT').argParser(duration))
+    .addOption(new Option('--rate-burst <n>', 'SENDs a user may burst (default 500)').env('IM_RATE_BURST').argParser(wholeNumber(1)))
+    .addOption(new Option('--rate-limit <n>', 'sustained SENDs per second per user (default 1000)').env('IM_RATE_LIMIT').argParser(wholeNumber(1)))
+    .addOption(new Option('--read-limit <rows>', 'messages per second a user may read by SYNC/HISTORY, and burst (default 5000)').env('IM_READ_LIMIT').argParser(wholeNumber(1)))
+    .addOption(new Option('--max-devices <n>', 'devices one user may connect at once (default 10)').env('IM_MAX_DEVICES').argParser(wholeNumber(1)))
+    .addOption(new Option('--metrics-token <token>', 'require this Bearer token on GET /metrics, 8+ characters (open when unset)').env('IM_METRICS_TOKEN').argParser(metricsToken))
+    .addOption(new Option('--json', 'print the ready banner as one JSON line on stdout (logs stay on stderr)'))
     .addHelpText(
       'after',
       `
-Every option can also be set with the IM_* variable shown next to it.
+Every option but --json can also be set with the IM_* variable shown next to it; a flag wins.
+Exit status: 0 stopped cleanly · 1 could not start (port in use, database locked…) · 2 bad flag or IM_* value.
 
 Examples:
   $ im serve                                  # ./im.db on http://127.0.0.1:7700
   $ im serve --db :memory: --port 0           # throwaway server on a free port
-  $ IM_ADMIN_TOKEN=secret-admin im serve --host 0.0.0.0 --log-level debug`,
+  $ im serve --idle-timeout 10m               # keep idle wscat sessions open for the README tour
+  $ im serve --db :memory: --port 0 --json    # ready line as JSON: {"event":"listening","httpUrl":…}
+  $ IM_ADMIN_TOKEN=secret-admin im serve --host 0.0.0.0 --log-level debug
+  $ im serve --metrics-token scrape-secret --max-devices 4   # guarded /metrics, 4 devices per user`,
     )
-    .action(async (opts: ServeOptions) => runServe(opts));
+    .action(async (flags: Omit<ServeOptions, 'fromEnv' | 'json'> & { json?: boolean }, cmd: Command) =>
+      runServe({ ...flags, json: flags.json === true, fromEnv: setFromEnv(cmd) }),
+    );
 }

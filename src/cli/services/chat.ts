@@ -9,7 +9,6 @@ import { SessionRecorder, redactCommandLine } from '../../chat/record/scenario-r
 import { ChatSession, type ChatSessionOptions } from '../../chat/session/chat-session.js';
 import { describeError } from '../../chat/session/describe-error.js';
 import type { HttpEvent, WireEvent } from '../../chat/session/session-types.js';
-import type { ChatOptions } from '../commands/chat.js';
 import { UserError } from '../user-error.js';
 import { promptPassword } from './prompt-password.js';
 
@@ -37,6 +36,14 @@ export function parseActors(args: readonly string[]): Actor[] {
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
   return join(base, 'im');
+}
+
+export interface ChatOptions {
+  server: string;
+  embedded: boolean;
+  password?: string;
+  stateDir?: string;
+  record?: string;
 }
 
 export async function runChat(args: string[], opts: ChatOptions): Promise<void> {
@@ -124,7 +131,9 @@ function checkRecordFile(file: string): void {
 
 /** ink and React load only here, so `im serve` and `im scenario` never start them. */
 async function loadUi() {
-  const [{ runChatUi }, { keyHelpLines }] = await Promise.all([import('../../chat/ui/run-chat-ui.js'), import('../../chat/ui/keymap.js')]);
+  const [{ loadChatUi }, { keyHelpLines }] = await Promise.all([import('../../chat/ui/load-chat-ui.js'), import('../../chat/ui/keymap.js')]);
+  // On a terminal the UI draws even when CI is set (ink would leave the screen blank).
+  const { runChatUi } = await loadChatUi(process.stdout.isTTY === true);
   return { runChatUi, KEY_HELP: keyHelpLines() };
 }
 

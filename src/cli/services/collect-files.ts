@@ -28,9 +28,9 @@ export async function collectFiles(paths: readonly string[]): Promise<string[]> 
   const found: string[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
-    if (!info) throw new UserError(`no such file or directory: ${path}`, USAGE);
+    if (!info) throw new UserError(`no such file or directory: ${path} (give scenario files or folders of them, relative to ${process.cwd()})`, USAGE);
     found.push(...(info.isDirectory() ? await walk(path) : [path]));
   }
-  if (found.length === 0) throw new UserError(`no scenario files (*.yaml, *.yml) in ${paths.join(', ')}`, USAGE);
+  if (found.length === 0) throw new UserError(`no scenario files (*.yaml, *.yml) in ${paths.join(', ')}: give a folder that holds some, or the files themselves`, USAGE);
   return [...new Set(found)].sort();
 }

@@ -1,8 +1,9 @@
-import { UserError } from '../user-error.js';
+import { EXIT, UserError } from '../user-error.js';
 
 /**
  * Reads a password from the terminal without echoing it (a `*` per character). Ctrl-C aborts
- * with exit code 130, as a shell user expects.
+ * with exit code 130, as a shell user expects; Ctrl-D (end of input, which raw mode delivers as a
+ * byte rather than closing the stream) aborts too, with exit code 1, since no password will come.
  */
 export function promptPassword(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
   if (!input.isTTY) {
@@ -16,6 +17,7 @@ export function promptPassword(question: string, input: NodeJS.ReadStream = proc
     input.setEncoding('utf8');
     const done = (error?: Error) => {
       input.off('data', onData);
+      input.off('end', onEnd);
       input.setRawMode(false);
       input.pause();
       output.write('\n');
@@ -25,7 +27,8 @@ export function promptPassword(question: string, input: NodeJS.ReadStream = proc
     const onData = (chunk: string) => {
       for (const ch of chunk) {
         if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new UserError('cancelled', 130));
+        if (ch === '\u0003') return done(new UserError('cancelled', EXIT.INTERRUPTED));
+        if (ch === '\u0004') return done(new UserError('cancelled (Ctrl-D): no password given', EXIT.FAILURE));
         if (ch === '\u007f' || ch === '\b') {
           if (typed.length > 0) {
             typed = [...typed].slice(0, -1).join('');
@@ -37,6 +40,8 @@ export function promptPassword(question: string, input: NodeJS.ReadStream = proc
         }
       }
     };
+    const onEnd = () => done(new UserError('cancelled: the terminal closed before a password was given', EXIT.FAILURE));
     input.on('data', onData);
+    input.on('end', onEnd);
   });
 }

@@ -4,12 +4,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { mapLimit } from '../../runner/map-limit.js';
 import { failedResult, runScenario } from '../../runner/run.js';
 import type { Scenario, ScenarioResult } from '../../runner/types.js';
-import { fanOut, REPORTERS, type Reporter, type ReporterName, type TextSink } from '../../runner/reporters/index.js';
+import { fanOut, REPORTERS, type ReporterName } from '../../runner/reporters/index.js';
+import type { Reporter, TextSink } from '../../runner/reporters/reporter-types.js';
 import { runStartLines } from '../../runner/reporters/pretty-plain.js';
 import { plainTheme, theme } from '../theme.js';
 import { UserError } from '../user-error.js';
 import { collectFiles, USAGE } from './collect-files.js';
-import { loadScenarios } from './scenario-check.js';
+import { issueLine, loadScenarios } from './scenario-check.js';
 
 export interface ScenarioRunOptions {
   /** Files or directories; directories are searched for *.yaml / *.yml. */
@@ -47,19 +48,19 @@ function newRunId(): string {
   return `r${randomBytes(4).toString('hex')}`;
 }
 
-/** Every file's scenario, or (when any file does not load) each load error as one line `file:line: message`. */
+/** Every file's scenario, or (when any file does not load) every error of every file, one line each. */
 async function loadAll(files: string[]): Promise<{ scenarios: Scenario[]; errors: string[] }> {
   const loaded = await loadScenarios(files);
   return {
     scenarios: loaded.flatMap((l) => ('scenario' in l ? [l.scenario] : [])),
-    errors: loaded.flatMap((l) => ('error' in l ? [l.error] : [])),
+    errors: loaded.flatMap((l) => ('issues' in l ? l.issues.map(issueLine) : [])),
   };
 }
 
 function select(scenarios: Scenario[], filter: RegExp | undefined): Scenario[] {
   if (!filter) return scenarios;
   const kept = scenarios.filter((s) => filter.test(s.name) || filter.test(s.file));
-  if (kept.length === 0) throw new UserError(`no scenario name or file matches --filter ${filter.source} (${scenarios.length} loaded)`, USAGE);
+  if (kept.length === 0) throw new UserError(`no scenario name or file matches --filter ${filter.source} (${scenarios.length} loaded): loosen the filter, or drop it to run them all`, USAGE);
   return kept;
 }
 
@@ -72,12 +73,15 @@ async function fileSink(path: string): Promise<FileSink> {
   try {
     await mkdir(dirname(resolve(path)), { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create the folder for --output ${path}: ${(e as Error).message}`, USAGE);
+    throw new UserError(`cannot create the folder for --output ${path} (${(e as Error).message.split('\n')[0]}): choose another --output path`, USAGE);
   }
   let text = '';
   return {
     write: (chunk) => void (text += chunk),
-    flush: () => writeFile(path, text),
+    flush: () =>
+      writeFile(path, text).catch((e: unknown) => {
+        throw new UserError(`cannot write the report to --output ${path} (${(e as Error).message.split('\n')[0]}): choose another --output path`);
+      }),
   };
 }
 

@@ -1,7 +1,31 @@
-import { createServer } from '../../server/create-server.js';
-import type { ServerOptions } from '../../server/config.js';
-import type { ServeOptions } from '../commands/serve.js';
+import { createServer, type ImServer } from '../../server/create-server.js';
+import type { LogLevel, ServerOptions } from '../../server/config.js';
 import { theme } from '../theme.js';
+import { UserError } from '../user-error.js';
+
+/** `im serve`'s settings, parsed and range-checked by commands/serve.ts. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  db: string;
+  adminToken?: string;
+  nodeId: number;
+  logLevel: LogLevel;
+  tokenTtl?: number;
+  idleTimeout?: number;
+  rateBurst?: number;
+  rateLimit?: number;
+  readLimit?: number;
+  maxDevices?: number;
+  metricsToken?: string;
+  /** Print the ready banner as one JSON line (for supervisors and scripts) instead of text. */
+  json: boolean;
+  /**
+   * The flags whose value came from their IM_* variable, e.g. `{ '--port': 'IM_PORT' }`, so that
+   * an error found only at start-up (port in use, database locked) names what the user set.
+   */
+  fromEnv: Readonly<Record<string, string>>;
+}
 
 /** Starts the server, prints where it listens, and shuts it down cleanly on SIGINT/SIGTERM. */
 export async function runServe(opts: ServeOptions): Promise<void> {
@@ -15,9 +39,14 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     tokenTtlMs: opts.tokenTtl,
     idleTimeoutMs: opts.idleTimeout,
     rateLimit: { burst: opts.rateBurst, perSecond: opts.rateLimit },
+    readRateLimit: { burst: opts.readLimit, perSecond: opts.readLimit },
+    maxDevicesPerUser: opts.maxDevices,
+    metricsToken: opts.metricsToken,
   };
   if (options.rateLimit) options.rateLimit = Object.fromEntries(Object.entries(options.rateLimit).filter(([, v]) => v !== undefined));
-  const server = await createServer(options);
+  const server = await createServer(options).catch((e: unknown) => {
+    throw blameTheSetting(e, opts.fromEnv);
+  });
   // Handlers first: a supervisor may signal as soon as it reads the ready line.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -40,11 +69,47 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const out = process.stdout;
-  out.write(`im listening on ${server.httpUrl} (${server.wsUrl})\n`);
-  out.write(`  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : opts.db}\n`);
-  out.write(`  ${theme.label('node id')}   ${opts.nodeId}\n`);
-  out.write(`  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)\n`);
-  out.write(`  ${theme.label('stop')}      Ctrl-C\n`);
+  process.stdout.write(opts.json ? readyJson(server, opts) : readyBanner(server, opts));
 }
 
+function readyBanner(server: ImServer, opts: ServeOptions): string {
+  return [
+    `im listening on ${server.httpUrl} (${server.wsUrl})`,
+    `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : opts.db}`,
+    `  ${theme.label('node id')}   ${opts.nodeId}`,
+    `  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)`,
+    `  ${theme.label('stop')}      Ctrl-C`,
+    '',
+  ].join('\n');
+}
+
+/** One line, so a supervisor can read the first line of stdout and know where to connect. */
+function readyJson(server: ImServer, opts: ServeOptions): string {
+  const ready = {
+    event: 'listening',
+    httpUrl: server.httpUrl,
+    wsUrl: server.wsUrl,
+    host: opts.host,
+    port: server.port,
+    db: opts.db,
+    nodeId: opts.nodeId,
+    adminToken: server.adminToken,
+  };
+  return `${JSON.stringify(ready)}\n`;
+}
+
+/**
+ * The server's start-up errors name the flag (`--port`, `--db`); when the value came from an IM_*
+ * variable, a user who never typed that flag would look for it in vain, so name the variable.
+ */
+function blameTheSetting(e: unknown, fromEnv: Readonly<Record<string, string>>): unknown {
+  if (!(e instanceof Error) || !['ListenError', 'StoreOpenError'].includes(e.name)) return e;
+  let message = e.message;
+  for (const [flag, variable] of Object.entries(fromEnv)) {
+    message = message.replace(new RegExp(`(?<![\\w-])${flag}(?![\\w-])`, 'g'), variable);
+  }
+  if (e.name === 'ListenError' && !/--(host|port)\b|IM_(HOST|PORT)\b/.test(message)) {
+    message += ` (check ${fromEnv['--host'] ?? '--host'} and ${fromEnv['--port'] ?? '--port'})`;
+  }
+  return message === e.message ? e : new UserError(message);
+}

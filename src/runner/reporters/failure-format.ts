@@ -1,7 +1,7 @@
-import { CmdType, cmdName, convTypeName } from '../../protocol/codes.js';
+import { CmdType, cmdName, convTypeName, errorName } from '../../protocol/codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import { summarizeFrame } from '../../client/frame-format.js';
-import type { Theme } from '../../cli/theme.js';
+import type { Theme } from './theme.js';
 import type { LoggedFrame, RunSummary, ScenarioResult, StepFailure, ThresholdResult, Violation } from '../types.js';
 
 /**
@@ -107,9 +107,11 @@ function stepLines(failure: StepFailure, t: Theme): string[] {
   lines.push(...failure.source.text.split('\n').map((l) => `${INDENT}${t.muted('│')} ${l}`));
   lines.push(`${t.heading('why')}   ${t.fail(failure.reason)}`);
   lines.push(`${t.heading('expected')}`, ...failure.expected.split('\n').map((l) => `${INDENT}${l}`));
+  if (failure.response) lines.push(...responseLines(failure.response, t));
   if (failure.closest) {
     const who = failure.actor ?? 'the actor';
     lines.push(`${t.heading('closest frame')} ${who} received: ${frameLine(failure.closest.frame)}`);
+    if (failure.closest.note !== undefined) lines.push(`${INDENT}${t.warn(failure.closest.note)}`);
     if (failure.closest.diff !== '') lines.push(...diffLines(failure.closest.diff, t).map((l) => `${INDENT}${l}`));
   } else if (failure.actor !== undefined && failure.recent?.length === 0) {
     lines.push(`${t.heading('closest frame')} none: ${failure.actor} received no frame`);
@@ -120,6 +122,13 @@ function stepLines(failure: StepFailure, t: Theme): string[] {
     lines.push(...recentLines(failure.recent, t).map((l) => `${INDENT}${l}`));
   }
   return lines;
+}
+
+/** `response HTTP 200 · code 0 (ok)`, then the body as received (clipped by the step). */
+function responseLines(response: NonNullable<StepFailure['response']>, t: Theme): string[] {
+  const { status, code, body } = response;
+  const envelope = code === null ? 'no JSON envelope' : code === 0 ? 'code 0 (ok)' : `code ${code} ${errorName(code)}`;
+  return [`${t.heading('response')} HTTP ${status} · ${envelope}`, ...body.split('\n').map((l) => `${INDENT}${t.diffActual(l)}`)];
 }
 
 function violationLine(v: Violation): string {

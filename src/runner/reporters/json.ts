@@ -1,6 +1,6 @@
 import type { ScenarioResult } from '../types.js';
 import { failureHeadline } from './failure-format.js';
-import type { Reporter, RunStartInfo, TextSink } from './index.js';
+import type { Reporter, RunStartInfo, TextSink } from './reporter-types.js';
 
 /** The JSON report's shape (version 1): stable keys a CI dashboard can read. */
 export interface JsonReport {

@@ -1,7 +1,7 @@
-import { plainTheme } from '../../cli/theme.js';
+import { plainTheme } from './theme.js';
 import type { ScenarioResult } from '../types.js';
 import { failureBlock, failureHeadline, transcriptLines } from './failure-format.js';
-import type { Reporter, RunEndInfo, TextSink } from './index.js';
+import type { Reporter, RunEndInfo, TextSink } from './reporter-types.js';
 
 /**
  * JUnit XML, the format every CI server reads: one testcase per scenario (classname = file,

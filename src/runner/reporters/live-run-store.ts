@@ -1,4 +1,4 @@
-import type { StepEvent } from '../run.js';
+import type { StepEvent } from '../types.js';
 
 /** A scenario still running, as the live view shows it. */
 export interface RunningScenario {

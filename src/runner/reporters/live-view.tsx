@@ -1,5 +1,5 @@
 import { Box, Static, Text, useStdout } from 'ink';
-import type { Theme } from '../../cli/theme.js';
+import type { Theme } from './theme.js';
 import { seconds } from './failure-format.js';
 import type { LiveRunStore, RunningScenario } from './live-run-store.js';
 import { SPINNER, useLiveRun, useTick } from './use-live-run.js';

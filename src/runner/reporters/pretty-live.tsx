@@ -1,7 +1,7 @@
 import { render, type Instance } from 'ink';
-import type { Theme } from '../../cli/theme.js';
+import type { Theme } from './theme.js';
 import { scenarioLine } from './failure-format.js';
-import type { LiveTerminal, Reporter, TextSink } from './index.js';
+import type { LiveTerminal, Reporter, TextSink } from './reporter-types.js';
 import { LiveRunStore } from './live-run-store.js';
 import { LiveView } from './live-view.js';
 import { runStartLines, writeRunEnd } from './pretty-plain.js';

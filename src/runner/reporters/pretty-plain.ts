@@ -1,6 +1,6 @@
-import type { Theme } from '../../cli/theme.js';
+import type { Theme } from './theme.js';
 import { failureBlock, finalLine, scenarioLine } from './failure-format.js';
-import type { Reporter, RunEndInfo, RunStartInfo, TextSink } from './index.js';
+import type { Reporter, RunEndInfo, RunStartInfo, TextSink } from './reporter-types.js';
 
 /** `seed 12345 (rerun with --seed 12345)`, and the run id when users live on a shared server. */
 export function runStartLines(info: RunStartInfo, t: Theme): string[] {

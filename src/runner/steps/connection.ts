@@ -1,4 +1,5 @@
 import { CmdType } from '../../protocol/codes.js';
+import type { PushFrame } from '../../protocol/frames.js';
 import { parseActor, type Device } from '../actors.js';
 import { actorRef, compact, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
 
@@ -14,13 +15,20 @@ function devices(refs: readonly string[], ctx: StepContext): Device[] {
   return [...new Set(found)];
 }
 
-async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: number, closePrevious = true): Promise<void> {
+/** What a connect's SYNC returned, all pages joined: the shape a `sync:` step saves. */
+interface Synced {
+  messages: PushFrame[];
+  maxPts: number;
+  hasMore: false;
+}
+
+async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: number, closePrevious = true): Promise<Synced | undefined> {
   try {
     const client = await device.connect(ctx.run.baseUrl, timeoutMs, closePrevious);
-    if (sync) {
-      device.logSent({ header: { cmd: CmdType.SYNC }, content: { sincePts: client.lastPts } });
-      await client.syncAll(client.lastPts);
-    }
+    if (!sync) return undefined;
+    device.logSent({ header: { cmd: CmdType.SYNC }, content: { sincePts: client.lastPts } });
+    const { messages, maxPts } = await client.syncAll(client.lastPts);
+    return { messages, maxPts, hasMore: false };
   } catch (e) {
     throw new StepFailed(`${device.label} could not connect: ${e instanceof Error ? e.message : String(e)}`, {
       expected: `${device.label} connected${sync ? ' and synced' : ''}`,
@@ -29,14 +37,33 @@ async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: 
   }
 }
 
+/**
+ * The SYNC replies never enter the inbox (no expectation can take them), so `save:` is how a
+ * scenario keeps them. The loader allows it for one device only; a template may still resolve
+ * to a user with several.
+ */
+function saveSynced(save: string | undefined, opened: readonly Device[], synced: readonly (Synced | undefined)[], ctx: StepContext): void {
+  if (save === undefined) return;
+  const [only] = synced;
+  if (opened.length !== 1) {
+    throw new StepFailed(`save: keeps the SYNC of one device, but this step connected ${opened.map((d) => d.label).join(', ')}: name one, e.g. ${opened[0]?.label ?? 'bob@phone'}`);
+  }
+  if (only === undefined) throw new StepFailed('save: keeps what the SYNC returned, but this step did not SYNC: add sync: true');
+  ctx.run.templates.saved.set(save, only);
+}
+
 export const connect: Handler<'connect'> = async (step, ctx) => {
   const timeoutMs = timeoutOf(step, ctx.run);
-  await Promise.all(devices(step.actors, ctx).map((d) => open(d, step.sync ?? false, ctx, timeoutMs, step.closePrevious ?? true)));
+  const opened = devices(step.actors, ctx);
+  const synced = await Promise.all(opened.map((d) => open(d, step.sync ?? false, ctx, timeoutMs, step.closePrevious ?? true)));
+  saveSynced(step.save, opened, synced, ctx);
 };
 
 export const reconnect: Handler<'reconnect'> = async (step, ctx) => {
   const timeoutMs = timeoutOf(step, ctx.run);
-  await Promise.all(devices(step.actors, ctx).map((d) => open(d, step.sync, ctx, timeoutMs)));
+  const opened = devices(step.actors, ctx);
+  const synced = await Promise.all(opened.map((d) => open(d, step.sync, ctx, timeoutMs)));
+  saveSynced(step.save, opened, synced, ctx);
 };
 
 export const disconnect: Handler<'disconnect'> = async (step, ctx) => {

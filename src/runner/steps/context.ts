@@ -1,9 +1,7 @@
-import type { Clock, Actors, Device } from '../actors.js';
-import { closestFrame } from '../diff.js';
+import type { Clock, Actors } from '../actors.js';
 import type { Membership } from '../membership.js';
-import type { StepEvent } from '../run.js';
 import type { Scope, TemplateEngine } from '../template.js';
-import type { Matcher, Scenario, SendRecord, Step, StepFailure, StepKind } from '../types.js';
+import type { Scenario, SendRecord, Step, StepEvent, StepFailure, StepKind } from '../types.js';
 import type { IdMap } from './ids.js';
 
 /** What every step handler shares for the duration of one scenario. */
@@ -47,8 +45,6 @@ export type StepOf<K extends StepKind> = Extract<Step, { kind: K }>;
 export type Handler<K extends StepKind> = (step: StepOf<K>, ctx: StepContext) => Promise<void>;
 export type Handlers = { [K in StepKind]: Handler<K> };
 
-const RECENT_FRAMES = 10;
-
 /** Thrown by a handler: the step did not do what it said. */
 export class StepFailed extends Error {
   constructor(
@@ -75,13 +71,6 @@ export function timeoutOf(step: Step, run: RunState): number {
 /** Compact JSON of what a step expected, for failure output. */
 export function compact(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
-}
-
-/** A StepFailed naming the actor, with its closest frame to `matcher` and its last frames. */
-export function actorFailure(device: Device, reason: string, expected: string, matcher?: Matcher): StepFailed {
-  const log = device.log();
-  const closest = matcher === undefined ? undefined : closestFrame(log, matcher);
-  return new StepFailed(reason, { expected, actor: device.label, recent: log.slice(-RECENT_FRAMES), ...(closest ? { closest } : {}) });
 }
 
 /**

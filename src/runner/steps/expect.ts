@@ -3,7 +3,8 @@ import { CloseCode } from '../../protocol/codes.js';
 import type { Device } from '../actors.js';
 import { displayMatcher, frameMatcher, matches } from '../match.js';
 import type { LoggedFrame, Matcher } from '../types.js';
-import { actorFailure, actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext, type StepOf } from './context.js';
+import { actorFailure } from './actor-failure.js';
+import { actorRef, compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext, type StepOf } from './context.js';
 
 /**
  * Expectations read the device inbox (frames no request answered), which keeps every frame
@@ -43,7 +44,7 @@ export const expect: Handler<'expect'> = async (step, ctx) => {
       const candidates = inbox.frames.filter((e) => matches(e.frame, matcher));
       const entry = wanted === undefined ? candidates[0] : candidates.find((e) => device.closeCodeOf(e) === wanted);
       if (wanted !== undefined && !entry) unclosed = candidates[0];
-      if (entry) inbox.remove([entry]);
+      if (entry) inbox.remove([entry], step.source);
       return entry;
     },
     timeoutMs,
@@ -119,7 +120,7 @@ async function expectEach(
         progress = result;
         return undefined;
       }
-      inbox.remove(result);
+      inbox.remove(result, step.source);
       return result;
     },
     timeoutMs,

@@ -1,12 +1,12 @@
-import { isImRequestError } from '../../client/errors.js';
 import { ConvType, errorName } from '../../protocol/codes.js';
 import type { Stamp } from '../../protocol/frames.js';
 import { SYSTEM_USER } from '../../protocol/ids.js';
 import { parseActor } from '../actors.js';
 import { diff, diffLine } from '../diff.js';
 import { compare, displayMatcher, normalizeMatcher } from '../match.js';
-import type { HttpStep } from '../types.js';
+import type { HttpStep, StepFailure } from '../types.js';
 import { compact, resolve, StepFailed, timeoutOf, type Handler, type StepContext } from './context.js';
+import { httpCall, type HttpResponse } from './http-call.js';
 
 type Json = Record<string, unknown>;
 
@@ -79,6 +79,9 @@ function recordSystemSend(body: Json, stamp: unknown, at: number, ctx: StepConte
   });
 }
 
+/** The response as a failure shows it (an HTTP answer has no closest frame to show instead). */
+const responseOf = (r: HttpResponse): NonNullable<StepFailure['response']> => ({ status: r.status, code: r.code ?? null, body: r.excerpt });
+
 /** Any HTTP call; checks the envelope code and (partially) `data`; `save` stores `data`. */
 export const http: Handler<'http'> = async (step: HttpStep, ctx) => {
   const as = resolve(step.as, ctx);
@@ -87,29 +90,28 @@ export const http: Handler<'http'> = async (step: HttpStep, ctx) => {
   const query = ctx.run.ids.deep(resolve(step.query, ctx)) as Record<string, string> | undefined;
   const matcher = step.expect === undefined ? undefined : normalizeMatcher(ctx.run.ids.deep(resolve(step.expect, ctx)));
   const expected = `${step.method} ${path} → ${codeText(step.expectCode)}${matcher === undefined ? '' : ` with data ${compact(displayMatcher(matcher))}`}`;
-  const fail = (reason: string) => new StepFailed(reason, { expected, ...(as === 'admin' || as === 'anonymous' ? {} : { actor: as }) });
+  const actor = as === 'admin' || as === 'anonymous' ? {} : { actor: as };
   const client = ctx.run.actors.http(tokenFor(as, ctx), timeoutOf(step, ctx.run));
-  let code = 0;
-  let data: unknown;
   const startedAt = ctx.run.clock();
+  let response: HttpResponse;
   try {
-    data = await client.call(step.method, path, body, query);
+    response = await httpCall(client, step.method, path, body, query);
   } catch (e) {
-    if (!isImRequestError(e)) throw fail(`${step.method} ${path} failed: ${e instanceof Error ? e.message : String(e)}`);
-    code = e.code;
-    data = { code: e.code, msg: e.serverMessage };
+    throw new StepFailed(`${step.method} ${path} failed: ${e instanceof Error ? e.message : String(e)}`, { expected, ...actor });
   }
-  if (code !== step.expectCode) throw fail(`got ${codeText(code)}${code === 0 ? ` ${compact(data).slice(0, 200)}` : `: ${(data as Json).msg}`}`);
+  const fail = (reason: string, more: { expected?: string } = {}) => new StepFailed(reason, { expected, ...actor, response: responseOf(response), ...more });
+  const { code, data } = response;
+  if (code === undefined) throw fail(`${step.method} ${path} answered HTTP ${response.status} without a JSON envelope`);
+  if (code !== step.expectCode) throw fail(`got ${codeText(code)}${code === 0 ? '' : `: ${response.msg}`} (HTTP ${response.status})`);
   if (code === 0) track(path, as, body ?? {}, data, ctx);
   if (code === 0 && path === '/system/send') recordSystemSend(body ?? {}, data, startedAt, ctx);
-  const mismatches = matcher === undefined ? [] : compare(data, matcher).mismatches;
+  // Paths start at `data` (or at the error envelope), as the response excerpt shows them.
+  const [actual, wanted] = code === 0 ? [{ data }, { data: matcher }] : [{ code, msg: response.msg }, matcher];
+  const mismatches = matcher === undefined ? [] : compare(actual, wanted).mismatches;
   if (mismatches.length > 0) {
-    // The diff goes in the one-line reason (first field) and in full under `expected`: data is not a frame.
+    // The first field in the one-line reason, every field under `expected`: data is not a frame, so there is no closest-frame diff.
     const more = mismatches.length > 1 ? ` (and ${mismatches.length - 1} more)` : '';
-    throw new StepFailed(`data does not match: ${diffLine(mismatches[0]!)}${more}`, {
-      expected: `${expected}\ndiff:\n${diff(data, matcher)}`,
-      ...(as === 'admin' || as === 'anonymous' ? {} : { actor: as }),
-    });
+    throw fail(`${code === 0 ? 'data' : 'the error'} does not match: ${diffLine(mismatches[0]!)}${more}`, { expected: `${expected}\ndiff:\n${diff(actual, wanted)}` });
   }
-  if (step.save !== undefined) ctx.run.templates.saved.set(step.save, data);
+  if (step.save !== undefined) ctx.run.templates.saved.set(step.save, code === 0 ? data : { code, msg: response.msg });
 };

@@ -52,11 +52,12 @@ async function exchange(
   }
   const { content, frame } = reply;
   if (step.expectError !== undefined) throw fail(`expected ${codeText(step.expectError)}, got ${compact(content).slice(0, 200)}`);
-  const mismatches = matcher === undefined ? [] : compare(content, matcher).mismatches;
+  // Compared under `content`, so every path and note names the field as the reply frame has it.
+  const mismatches = matcher === undefined ? [] : compare({ content }, { content: matcher }).mismatches;
   if (matcher !== undefined && mismatches.length > 0) {
     const more = mismatches.length > 1 ? ` (and ${mismatches.length - 1} more)` : '';
     const closest = { frame, diff: diff({ content }, { content: matcher }) };
-    throw new StepFailed(`the reply does not match: ${diffLine({ ...mismatches[0]!, path: `content.${mismatches[0]!.path}` })}${more}`, { expected, actor: device.label, closest });
+    throw new StepFailed(`the reply does not match: ${diffLine(mismatches[0]!)}${more}`, { expected, actor: device.label, closest });
   }
   if (step.save !== undefined) ctx.run.templates.saved.set(step.save, content);
 }

@@ -11,9 +11,17 @@ export interface LoginThrottleLimits {
 }
 
 /**
- * Throttles password guessing (each guess costs the server a full scrypt). Every attempt takes
- * a token from its account's bucket and its address's bucket before the password is checked; a
- * successful login gives both back, so only failures count.
+ * Password checks from one address that run at once; more wait their turn. Bounds how far a
+ * burst of parallel guesses can overshoot the limits (each is judged when its turn comes), and
+ * matches the libuv thread pool that runs scrypt anyway.
+ */
+const CONCURRENT_CHECKS_PER_ADDRESS = 4;
+
+/**
+ * Throttles password guessing (each guess costs the server a full scrypt). Only failures count:
+ * a failed check takes a token from its account's bucket and its address's bucket, and a check
+ * starts only while both have one left. Many users logging in at once from one address (a
+ * scenario run, a benchmark) are never refused for it.
  *
  * A lock-out is never long: the buckets refill continuously, so once the failures stop the
  * account is usable again within one refill interval (3 s by default). An attacker can keep an
@@ -23,25 +31,59 @@ export interface LoginThrottleLimits {
 export class LoginThrottle {
   private readonly accounts: RateLimiter;
   private readonly addresses: RateLimiter;
+  private readonly running = new Map<string, number>();
+  private readonly queued = new Map<string, (() => void)[]>();
 
   constructor(limits: LoginThrottleLimits, now: () => number) {
     this.accounts = new RateLimiter(limits.perAccount.burst, limits.perAccount.perSecond, now);
     this.addresses = new RateLimiter(limits.perAddress.burst, limits.perAddress.perSecond, now);
   }
 
-  /** Takes one attempt for (userId, address). @throws ImError RATE_LIMITED with retryAfterMs */
-  admit(userId: string, address: string): void {
-    const waitMs = Math.max(this.accounts.peek(userId), this.addresses.peek(address));
-    if (waitMs > 0) {
-      throw new ImError(ErrorCode.RATE_LIMITED, `too many failed logins; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+  /**
+   * Runs `check` (the password check) for (userId, address) when allowed; `check` resolves with
+   * undefined for a wrong password, which is then counted.
+   * @throws ImError RATE_LIMITED with retryAfterMs, before `check` runs
+   */
+  async attempt<T>(userId: string, address: string, check: () => Promise<T | undefined>): Promise<T | undefined> {
+    await this.turn(address);
+    try {
+      const waitMs = Math.max(this.accounts.peek(userId), this.addresses.peek(address));
+      if (waitMs > 0) {
+        throw new ImError(ErrorCode.RATE_LIMITED, `too many failed logins; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+      }
+      const result = await check();
+      if (result === undefined) {
+        this.accounts.charge(userId, 1);
+        this.addresses.charge(address, 1);
+      }
+      return result;
+    } finally {
+      this.done(address);
     }
-    this.accounts.take(userId);
-    this.addresses.take(address);
   }
 
-  /** The attempt was right: it does not count against either bucket. */
-  succeeded(userId: string, address: string): void {
-    this.accounts.refund(userId);
-    this.addresses.refund(address);
+  private async turn(address: string): Promise<void> {
+    const running = this.running.get(address) ?? 0;
+    if (running < CONCURRENT_CHECKS_PER_ADDRESS) {
+      this.running.set(address, running + 1);
+      return;
+    }
+    const queue = this.queued.get(address) ?? [];
+    this.queued.set(address, queue);
+    // The slot is handed over by done(), so `running` stays counted for this waiter.
+    await new Promise<void>((resolve) => queue.push(resolve));
+  }
+
+  private done(address: string): void {
+    const queue = this.queued.get(address);
+    const next = queue?.shift();
+    if (next) {
+      if (queue!.length === 0) this.queued.delete(address);
+      next();
+      return;
+    }
+    const running = (this.running.get(address) ?? 1) - 1;
+    if (running === 0) this.running.delete(address);
+    else this.running.set(address, running);
   }
 }

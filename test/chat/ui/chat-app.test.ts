@@ -1,5 +1,6 @@
 import { cleanup, render } from 'ink-testing-library';
 import { createElement } from 'react';
+import stringWidth from 'string-width';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatApp } from '../../../src/chat/ui/ChatApp.js';
 import { ConvType } from '../../../src/protocol/codes.js';
@@ -20,6 +21,7 @@ const KEYS = {
   ctrlD: '\u0004',
   ctrlN: '\u000E',
   ctrlT: '\u0014',
+  ctrlR: '\u0012',
   altA: '\u001Ba',
 };
 
@@ -85,6 +87,52 @@ describe('ChatApp', () => {
     expect(row).toContain(`#${MESSAGES[2]?.msgId} · 3 · 103`);
   });
 
+  it('80 columns: a short message is one row with its metadata, a blank column before the divider, /help wraps under its column', async () => {
+    const short = [message(1, { content: { text: 'hi' } }), message(2, { from: 'alice', content: { text: 'ok 中文' } })];
+    const longer = message(3, { content: { text: 'a reply that is too long to share a row with it' } });
+    const paneOf = (u: string) => new FakeSession(u, { state: stateWith(u, [conversation(AB, { lastActivity: 9 })], { [AB]: [...short, longer] }, AB) });
+    const metaOf = (n: number) => `#${message(n).msgId} · ${n} · ${n + 100}`;
+
+    // stacked, each pane 80 columns wide
+    const stacked = renderApp([paneOf('alice'), paneOf('bob')], 80, 24);
+    await stacked.waitFor((f) => f.split(metaOf(3)).length === 3);
+    const rows = stacked.frame().split('\n');
+    for (const [text, n] of [['bob hi', 1], ['alice ok 中文', 2]] as const) {
+      const shown = rows.filter((l) => l.includes(text));
+      expect(shown, stacked.frame()).toHaveLength(2);
+      for (const l of shown) {
+        expect(l, `text and metadata on one row\n${stacked.frame()}`).toMatch(new RegExp(`${text} +${metaOf(n)}$`));
+        // ink drops trailing blanks: the last column stays empty
+        expect(stringWidth(l)).toBe(79);
+      }
+    }
+    // a text that does not fit beside the metadata: the metadata gets a row of its own, still
+    // right-aligned (below 100 columns the list is a bar on top, so the timeline has no divider)
+    const own = rows.filter((l) => l.includes(metaOf(3)));
+    for (const l of own) expect(l).toMatch(new RegExp(`^ +${metaOf(3)}$`));
+    cleanup();
+
+    // side by side: the left pane's metadata keeps a blank column before the divider between the panes
+    const sideBySide = renderApp([paneOf('alice'), paneOf('bob')], 160, 40);
+    await sideBySide.waitFor((f) => f.split(metaOf(1)).length === 3);
+    const left = sideBySide.frame().split('\n').filter((l) => l.includes(metaOf(1)));
+    expect(left[0], sideBySide.frame()).toMatch(new RegExp(`bob hi +${metaOf(1)} │`));
+    expect(sideBySide.frame()).not.toMatch(/\d│/);
+    cleanup();
+
+    const help = paneOf('alice');
+    help.update({ overlay: { title: 'commands', lines: [`${'/dm USER'.padEnd(28)}  open the one-to-one chat with a friend, checking first that the user exists`] } });
+    const overlay = renderApp([help], 80, 24);
+    await overlay.waitFor((f) => f.includes('/dm USER'));
+    const lines = overlay.frame().split('\n');
+    const first = lines.findIndex((l) => l.includes('/dm USER'));
+    const column = lines[first]?.indexOf('open') ?? -1;
+    // below 100 columns there is no list column: continuation rows start with blanks only
+    const wrapped = lines.slice(first + 1).filter((l) => /^ +\S/.test(l) && !l.includes('alice>') && !l.includes('● online'));
+    expect(wrapped.length, overlay.frame()).toBeGreaterThan(0);
+    for (const l of wrapped) expect(l.search(/\S/), overlay.frame()).toBe(column);
+  });
+
   it('keys that arrive in one chunk each act (Tab Tab, then text): none is lost', async () => {
     const panes = [aliceWithChats(), new FakeSession('bob'), new FakeSession('carol')];
     const app = renderApp(panes, 120, 30);
@@ -135,10 +183,29 @@ describe('ChatApp', () => {
   it('selects a conversation by itself when the first one appears', async () => {
     const alice = new FakeSession('alice', { state: stateWith('alice', []) });
     const app = renderApp([alice]);
-    await app.waitFor((f) => f.includes('no conversation — /dm bob, /help'));
+    await app.waitFor((f) => f.includes('no conversation — /dm USER to start one, /help'));
     alice.updateState({ conversations: { [AB]: conversation(AB, { lastActivity: 1 }) }, timelines: { [AB]: [message(1)] } });
     await app.waitFor((f) => f.includes('message 1'));
     expect(alice.selected).toEqual([AB]);
+  });
+
+  it('an empty pane suggests /dm to the other users signed in, never to its own user', async () => {
+    const panes = ['alice', 'bob', 'carol'].map((u) => new FakeSession(u, { state: stateWith(u, []) }));
+    const app = renderApp(panes, 80, 40);
+    await app.waitFor((f) => f.includes('carol@default'));
+    // the timeline's hint (the bar above it says `no conversations — /dm USER`)
+    const hints = app.frame().split('\n').filter((l) => l.includes('no conversation —'));
+    expect(hints.map((l) => l.replace(/.*no conversation — /, '').trim())).toEqual([
+      '/dm bob, /dm carol, /help',
+      '/dm alice, /dm carol, /help',
+      '/dm alice, /dm bob, /help',
+    ]);
+    cleanup();
+    // one user on two devices: nobody else to suggest
+    const devices = ['phone', 'laptop'].map((d) => new FakeSession('alice', { deviceId: d, state: stateWith('alice', []) }));
+    const twin = renderApp(devices, 160, 24);
+    await twin.waitFor((f) => f.split('no conversation — /dm USER to start one').length === 3);
+    expect(twin.frame()).not.toContain('/dm alice');
   });
 
   it('shows a KICK reason in the status line', async () => {
@@ -146,7 +213,10 @@ describe('ChatApp', () => {
     const app = renderApp([alice]);
     await app.waitFor((f) => f.includes('● online'));
     alice.updateState({ connection: { kind: 'kicked', reason: 'device default connected again' } });
-    await app.waitFor((f) => f.includes('✗ kicked: device default connected again'));
+    await app.waitFor((f) => f.includes('✗ kicked (Ctrl-R reconnects): device default connected again'));
+    await app.ready();
+    app.stdin.write(KEYS.ctrlR);
+    await until(() => alice.reconnectCalls === 1, () => 'Ctrl-R did not reach the session');
     alice.updateState({ connection: { kind: 'reconnecting', attempt: 2, nextInMs: 1500 } });
     await app.waitFor((f) => f.includes('reconnecting in 2s (attempt 2)'));
   });

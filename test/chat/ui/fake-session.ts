@@ -14,6 +14,7 @@ export class FakeSession implements ChatSessionHandle {
   readonly loadOlderCalls: string[] = [];
   typingCalls = 0;
   dismissCalls = 0;
+  reconnectCalls = 0;
 
   constructor(userId: string, patch: Partial<SessionView> = {}) {
     this.view = {
@@ -63,6 +64,10 @@ export class FakeSession implements ChatSessionHandle {
   dismissOverlay(): void {
     this.dismissCalls++;
     this.update({ overlay: null });
+  }
+
+  reconnect(): void {
+    this.reconnectCalls++;
   }
 }
 

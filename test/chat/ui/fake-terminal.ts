@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Console } from 'node:console';
+import { loadChatUi } from '../../../src/chat/ui/load-chat-ui.js';
 
 /** A terminal's output side: records writes, has a size, emits 'resize'. */
 export class FakeTty extends EventEmitter {
@@ -42,21 +43,14 @@ export class FakeKeyboard extends EventEmitter {
 
 
 /**
- * `runChatUi`, loaded so it can draw on a fake terminal. ink decides at import time (is-in-ci)
- * to write nothing but the last frame when CI is set, so it is imported with CI unset and the
- * variables are put back right after (other test files may share this worker process).
- * runChatUi renders with patchConsole, which builds a `new console.Console`; vitest's global
- * console object does not carry that constructor, so it is given one.
+ * `runChatUi`, loaded so it draws on a fake terminal even when CI is set, the way `im chat` loads
+ * it for a real one (load-chat-ui.ts: ink reads CI once, at import). runChatUi renders with
+ * patchConsole, which builds a `new console.Console`; vitest's global console object does not
+ * carry that constructor, so it is given one.
  */
 export async function loadRunChatUi(): Promise<typeof import('../../../src/chat/ui/run-chat-ui.js').runChatUi> {
-  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
-  try {
-    return (await import('../../../src/chat/ui/run-chat-ui.js')).runChatUi;
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-    const vitestConsole = console as Console & { Console?: typeof Console };
-    vitestConsole.Console ??= Console;
-  }
+  const { runChatUi } = await loadChatUi(true);
+  const vitestConsole = console as Console & { Console?: typeof Console };
+  vitestConsole.Console ??= Console;
+  return runChatUi;
 }

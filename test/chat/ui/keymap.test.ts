@@ -29,6 +29,7 @@ describe('keymap', () => {
     expect(act('', { upArrow: true }, typed)).toBe('edit');
     expect(act('', { escape: true, meta: true })).toBe('escape');
     expect(act('t', { ctrl: true })).toBe('toggleMeta');
+    expect(act('r', { ctrl: true }, typed)).toBe('reconnect');
     expect(act('a', {})).toBe('edit');
     expect(act('a', { ctrl: true })).toBe('edit');
   });

@@ -19,12 +19,26 @@ describe('timeline rows', () => {
     expect(rows[0]?.msgId).toBe(m1.msgId);
   });
 
-  it('puts the metadata on its own row under the message when narrow', () => {
-    const rows = timelineRows([m1], { width: 60, ownUserId: 'alice' });
-    expect(texts(rows)).toHaveLength(2);
-    expect(texts(rows)[0]?.trimEnd()).toBe(`${formatTime(m1.sendTime)} bob hello alice`);
-    expect(texts(rows)[1]?.trim()).toBe(meta1);
-    expect(rows.every((r) => r.msgId === m1.msgId)).toBe(true);
+  it('when narrow, right-aligns the metadata on the last row if it fits there with a gap, else gives it a row', () => {
+    // 53 columns: an 80-column terminal's timeline once the list column, gutter and margin are off
+    const hi = message(1, { content: { text: 'hi alice' } });
+    const short = timelineRows([hi], { width: 53, ownUserId: 'alice' });
+    expect(texts(short)).toEqual([`${formatTime(hi.sendTime)} bob hi alice${' '.repeat(53 - 13 - 8 - meta1.length)}${meta1}`]);
+
+    const m2 = message(2, { content: { text: 'a line too long to share its row with the meta' } });
+    const meta2 = `#${m2.msgId} · 2 · 102`;
+    const long = texts(timelineRows([m2], { width: 53, ownUserId: 'alice' }));
+    expect(long.map((r) => r.trimEnd())).toEqual([
+      `${formatTime(m2.sendTime)} bob a line too long to share its row with`,
+      `${' '.repeat(13)}the meta${' '.repeat(53 - 13 - 8 - meta2.length)}${meta2}`,
+    ]);
+
+    const m3 = message(3, { content: { text: 'twenty-five columns long' } });
+    const own = texts(timelineRows([m3], { width: 53, ownUserId: 'alice' }));
+    expect(own).toHaveLength(2);
+    expect(own[0]?.trimEnd()).toBe(`${formatTime(m3.sendTime)} bob twenty-five columns long`);
+    expect(own[1]).toBe(`#${m3.msgId} · 3 · 103`.padStart(53));
+    for (const r of [...texts(short), ...long, ...own]) expect(stringWidth(r)).toBe(53);
   });
 
   it('hides the metadata when asked', () => {
@@ -35,7 +49,7 @@ describe('timeline rows', () => {
 
   it('shows – for an absent pts (read diffusion)', () => {
     const m = message(7, { pts: undefined });
-    expect(texts(timelineRows([m], { width: 60, ownUserId: 'alice' }))[1]?.trim()).toBe(`#${m.msgId} · 7 · –`);
+    expect(texts(timelineRows([m], { width: 60, ownUserId: 'alice' }))[0]?.endsWith(` #${m.msgId} · 7 · –`)).toBe(true);
   });
 
   it('marks pending and failed sends', () => {

@@ -44,13 +44,12 @@ export function userRoutes({ store, tokens, logins, config, revoked }: UserRoute
   }
 
   /** The user when `password` is theirs; every attempt is throttled, only failures count. */
-  async function checkPassword(userId: string, password: string, address: string): Promise<UserRecord | undefined> {
-    logins.admit(userId, address);
-    const user = await store.getUser(userId);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-    if (!user || !ok) return undefined;
-    logins.succeeded(userId, address);
-    return user;
+  function checkPassword(userId: string, password: string, address: string): Promise<UserRecord | undefined> {
+    return logins.attempt(userId, address, async () => {
+      const user = await store.getUser(userId);
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+      return user && ok ? user : undefined;
+    });
   }
 
   async function login(input: unknown, _caller: string, request: RequestInfo): Promise<LoginResult> {
