@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { CmdType, PROTOCOL_VERSION, cmdName } from '../protocol/codes.js';
+import { CmdType, ErrorCode, PROTOCOL_VERSION, cmdName } from '../protocol/codes.js';
 import { parseServerFrame } from '../protocol/decode.js';
 import type {
   Content,
@@ -13,7 +13,7 @@ import type {
   SyncRespFrame,
 } from '../protocol/frames.js';
 import { TypedEmitter } from './emitter.js';
-import { ImClientError } from './errors.js';
+import { ImClientError, ImRequestError } from './errors.js';
 import { awaitOpen, connectUrl, wsEndpoint } from './handshake.js';
 import { ImHttp } from './http-client.js';
 import { Inbox, type WaitForOptions } from './inbox.js';
@@ -148,11 +148,29 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     return this.#call(CmdType.SYNC, CmdType.SYNC_RESP, limit === undefined ? { sincePts } : { sincePts, limit });
   }
 
-  /** Pages through SYNC until `hasMore` is false. */
+  /**
+   * SYNC that waits out the server's read budget: a RATE_LIMITED (1003) answer is retried after
+   * its `retryAfterMs`, for up to `maxWaitMs` in all. For catching up, where waiting is the point.
+   */
+  async syncPaced(sincePts: number, limit?: number, maxWaitMs = 60_000): Promise<SyncRespFrame> {
+    let waited = 0;
+    for (;;) {
+      try {
+        return await this.sync(sincePts, limit);
+      } catch (e) {
+        const wait = e instanceof ImRequestError && e.code === ErrorCode.RATE_LIMITED ? (e.retryAfterMs ?? 1000) : undefined;
+        if (wait === undefined || waited + wait > maxWaitMs) throw e;
+        waited += wait;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /** Pages through SYNC until `hasMore` is false, pacing itself to the server's read budget. */
   async syncAll(sincePts: number, limit?: number): Promise<{ messages: PushFrame[]; maxPts: number }> {
     const messages: PushFrame[] = [];
     for (let cursor = sincePts; ; ) {
-      const { content } = await this.sync(cursor, limit);
+      const { content } = await this.syncPaced(cursor, limit);
       messages.push(...content.messages);
       if (!content.hasMore) return { messages, maxPts: content.maxPts };
       const last = content.messages.at(-1)?.stamp.pts;

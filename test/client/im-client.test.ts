@@ -171,6 +171,19 @@ describe('ImClient sync', () => {
     expect(maxPts).toBe(5);
     expect(phone.lastPts).toBe(5);
   });
+
+  it('syncAll waits out the read budget (1003 retryAfterMs) instead of failing, where a plain sync is refused', async () => {
+    // Given a server whose read budget is 100 rows, refilled at 400 rows/s, and 300 messages for bob
+    const { server, users: { alice, bob } } = await h.setup(['alice', 'bob'], { friends: true, readRateLimit: { burst: 100, perSecond: 400 } });
+    await Promise.all(range(1, 300).map((i) => alice.client.send(text('bob', `m${i}`))));
+    const phone = await h.connect(server, bob, 'phone');
+
+    const { messages } = await phone.syncAll(0, 100);
+
+    expect(messages.map((m) => m.stamp.pts)).toEqual(range(1, 300));
+    // the budget is spent: a plain SYNC right now is refused with a wait
+    expect(await rejection(phone.sync(0, 100))).toMatchObject({ code: ErrorCode.RATE_LIMITED });
+  });
 });
 
 describe('ImClient.connect', () => {

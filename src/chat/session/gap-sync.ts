@@ -53,7 +53,8 @@ export class GapSync {
       const since = safePts(state());
       // The reducer needs the range this SYNC covers before its SYNC_RESP arrives.
       this.#store.dispatch({ type: 'syncRequested', sincePts: since });
-      const { content } = await client.sync(since, this.#pageSize);
+      // Paced: a long catch-up may spend the server's read budget, and then waits as it asks.
+      const { content } = await client.syncPaced(since, this.#pageSize);
       messages += content.messages.length;
       const more = content.hasMore || state().gaps.length > 0 || this.#again;
       // SYNC returns every pts after `since` (§6.3): no progress means nothing more to fetch.
