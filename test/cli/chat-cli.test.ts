@@ -11,28 +11,30 @@ describe('im chat (command line)', () => {
     expect(stdout).toMatch(/Ctrl-T metadata/);
   });
 
-  it('refuses a malformed user with one line and exit 1', async () => {
+  it('refuses a malformed user with one line and exit 2 (usage)', async () => {
     const { code, stderr } = await runIm(['chat', 'al ice']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual(['im: error: "al ice" is not a user: write alice or alice@phone (letters, digits, _ . -)']);
   });
 
   it('refuses the same user@device twice (the second would KICK the first)', async () => {
     const { code, stderr } = await runIm(['chat', 'alice', 'alice@default', '--embedded']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/alice@default is given twice/);
   });
 
   it('refuses a server that is not an http URL', async () => {
     const { code, stderr } = await runIm(['chat', 'alice', '--server', 'ws://x:1/ws']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/--server must be an http:\/\/ or https:\/\/ URL/);
   });
 
   it('refuses --record without a .yaml name or in a missing directory', async () => {
-    expect((await runIm(['chat', 'alice', '--embedded', '--record', 'out.txt'])).stderr).toMatch(/give it a \.yaml name/);
+    const txt = await runIm(['chat', 'alice', '--embedded', '--record', 'out.txt']);
+    expect(txt.code).toBe(2);
+    expect(txt.stderr).toMatch(/give it a \.yaml name/);
     const missing = await runIm(['chat', 'alice', '--embedded', '--record', '/nonexistent/dir/s.yaml']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot write in \/nonexistent\/dir/);
   });
 

@@ -9,7 +9,7 @@ import { SessionRecorder, redactCommandLine } from '../../chat/record/scenario-r
 import { ChatSession, type ChatSessionOptions } from '../../chat/session/chat-session.js';
 import { describeError } from '../../chat/session/describe-error.js';
 import type { HttpEvent, WireEvent } from '../../chat/session/session-types.js';
-import { UserError } from '../user-error.js';
+import { EXIT, UserError } from '../user-error.js';
 import { promptPassword } from './prompt-password.js';
 
 interface Actor {
@@ -23,10 +23,10 @@ export function parseActors(args: readonly string[]): Actor[] {
   return args.map((arg) => {
     const [userId = '', deviceId = 'default', ...rest] = arg.split('@');
     if (!isValidId(userId) || !isValidId(deviceId) || rest.length > 0) {
-      throw new UserError(`"${arg}" is not a user: write alice or alice@phone (letters, digits, _ . -)`);
+      throw new UserError(`"${arg}" is not a user: write alice or alice@phone (letters, digits, _ . -)`, EXIT.USAGE);
     }
     const key = `${userId}@${deviceId}`;
-    if (seen.has(key)) throw new UserError(`${key} is given twice: one pane per user@device (the second would KICK the first)`);
+    if (seen.has(key)) throw new UserError(`${key} is given twice: one pane per user@device (the second would KICK the first)`, EXIT.USAGE);
     seen.add(key);
     return { userId, deviceId };
   });
@@ -112,20 +112,20 @@ function checkUrl(server: string): void {
   try {
     url = new URL(server);
   } catch {
-    throw new UserError(`--server must be a URL like http://127.0.0.1:7700, got "${server}"`);
+    throw new UserError(`--server must be a URL like http://127.0.0.1:7700, got "${server}"`, EXIT.USAGE);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UserError(`--server must be an http:// or https:// URL (the WebSocket URL is derived), got "${server}"`);
+    throw new UserError(`--server must be an http:// or https:// URL (the WebSocket URL is derived), got "${server}"`, EXIT.USAGE);
   }
 }
 
 function checkRecordFile(file: string): void {
-  if (!/\.ya?ml$/.test(file)) throw new UserError(`--record writes a scenario file: give it a .yaml name, got "${file}"`);
+  if (!/\.ya?ml$/.test(file)) throw new UserError(`--record writes a scenario file: give it a .yaml name, got "${file}"`, EXIT.USAGE);
   const dir = dirname(resolve(file));
   try {
     accessSync(dir, constants.W_OK);
   } catch {
-    throw new UserError(`--record ${file}: cannot write in ${dir}; create the directory or pick another path`);
+    throw new UserError(`--record ${file}: cannot write in ${dir}; create the directory or pick another path`, EXIT.USAGE);
   }
 }
 
