@@ -10,6 +10,7 @@ import { TokenSigner } from './auth/tokens.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import { Deliverer } from './deliver/deliverer.js';
 import { SessionRegistry } from './deliver/session-registry.js';
+import { createDomain } from './domain/domain.js';
 import { checkAccess } from './filter/access.js';
 import { createConversationFilter } from './filter/conversation-rules.js';
 import { createRateLimitStage } from './filter/filter-stages.js';
@@ -18,7 +19,7 @@ import { createHttpApi } from './gateway/http/http-api.js';
 import { WsGateway } from './gateway/ws-gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
-import { runPipeline, type Outgoing, type Stage } from './pipeline.js';
+import { runPipeline, stampOf, type Pipeline } from './pipeline.js';
 import { Snowflake } from './snowflake.js';
 import { BatchCommitter } from './store/batch-committer.js';
 import type { MessageStore } from './store/message-store.js';
@@ -70,20 +71,21 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const filter = createConversationFilter(store);
   const storeStage = createStoreStage(ids, committer, config.now);
   const syncStage = createSyncStage(bus, metrics);
-  const STAGES: readonly Stage[] = [
-    createRateLimitStage(new RateLimiter(config.rateLimit.burst, config.rateLimit.perSecond, config.now)),
-    createDedupeStage(store),
-    filter,
-    storeStage,
-    syncStage,
-  ];
-  const SYSTEM_STAGES: readonly Stage[] = [filter, storeStage, syncStage];
+  // Rate limit before any store read; dedupe before the filter, and a Duplicate skips to the sync stage (§6.2).
+  const STAGES: Pipeline = {
+    admit: [createRateLimitStage(new RateLimiter(config.rateLimit.burst, config.rateLimit.perSecond, config.now)), createDedupeStage(store)],
+    route: filter,
+    store: storeStage,
+    publish: syncStage,
+  };
+  const SYSTEM_STAGES: Pipeline = { admit: [], route: filter, store: storeStage, publish: syncStage };
 
   const sessions = new SessionRegistry();
   const unsubscribe = bus.subscribe(new Deliverer(config.nodeId, sessions, logger).handle);
 
   async function systemSend(to: string, msgType: MsgType, content: Content): Promise<Stamp> {
-    const msg: Outgoing = {
+    const outcome = await runPipeline(SYSTEM_STAGES, {
+      kind: 'submitted',
       from: SYSTEM_USER,
       origin: { nodeId: config.nodeId, connId: 'http' },
       convType: ConvType.SYSTEM_CONVERSATION,
@@ -94,16 +96,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
       options: {},
       // TYPING is transient whoever sends it (§3).
       persist: msgType !== MsgType.TYPING,
-    };
-    await runPipeline(SYSTEM_STAGES, msg);
-    const r = msg.result;
-    if (!r) return { msgId: msg.record!.msgId, convId: msg.record!.convId, sendTime: msg.record!.sendTime };
-    return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to]!, sendTime: r.sendTime };
+    });
+    return stampOf(outcome, to);
   }
 
-  const revoked = ({ userId, tokenHash }: { userId: string; tokenHash?: string }) =>
-    bus.publish(tokenHash === undefined ? { kind: 'tokens-revoked', userId } : { kind: 'tokens-revoked', userId, tokenHash });
-  const http = createHttpServer(createHttpApi({ store, tokens, logins, revoked, adminToken, config, metrics, logger, systemSend }));
+  const domain = createDomain({ store, bus, tokens, logins, scryptCost: config.scryptCost });
+  const http = createHttpServer(createHttpApi({ domain, store, tokens, adminToken, config, metrics, logger, systemSend }));
   http.keepAliveTimeout = 5000;
   const gateway = new WsGateway(http, {
     nodeId: config.nodeId,

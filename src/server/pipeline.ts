@@ -1,55 +1,146 @@
 import type { ConvType, MsgType } from '../protocol/codes.js';
-import type { Content, Control } from '../protocol/frames.js';
-import type { AppendResult, NewMessage } from './store/message-store.js';
-import type { ConnRef, Recipient } from './sync/bus.js';
+import type { Content, Control, Stamp } from '../protocol/frames.js';
+import type { AppendResult } from './store/message-store.js';
+import type { ConnRef } from './sync/bus.js';
 
-/**
- * A SEND on its way through the pipeline. Each stage reads what earlier stages decided and adds
- * its own part; no stage writes to a socket — delivery (acks included) happens behind the bus.
+/*
+ * A SEND on its way through the pipeline is one immutable value per step. Each stage takes the
+ * value the step before produced and returns the next one, typed by `kind`:
+ *
+ *   Submitted ─admit─► Submitted | Duplicate ─route─► Routed ─store─► Committed | Transient | Duplicate ─publish─► bus
+ *
+ * A Duplicate (an idempotent retry, §6.2) ends the pipeline: it goes straight to `publish`, which
+ * acknowledges it with the first stamp; no rule, no store and nothing else looks at it. No stage
+ * writes to a socket: delivery (acks included) happens behind the bus.
  */
-export interface Outgoing {
+
+/** What the client asked for, with the authenticated sender: every step carries it along. */
+export interface SendRequest {
   /** The authenticated sender (never the client's `route.from`). */
-  from: string;
-  origin: ConnRef & { reqId?: string };
-  convType: ConvType;
-  msgType: MsgType;
-  to: string;
-  content: Content;
-  control: Control;
-  options: Record<string, unknown>;
+  readonly from: string;
+  /** The sending connection and its reqId: the SEND_ACK (or ERROR) goes there. */
+  readonly origin: ConnRef & { reqId?: string };
+  readonly convType: ConvType;
+  readonly msgType: MsgType;
+  readonly to: string;
+  readonly content: Content;
+  readonly control: Control;
+  readonly options: Record<string, unknown>;
   /** Stored, or transient (persist=false / TYPING): acked with a msgId, never stored. */
-  persist: boolean;
-  /** Called once the message has its place in the commit queue (see Connection.sendFrame). */
-  onQueued?: () => void;
-
-  // ---- decided by the filter --------------------------------------------------------------
-  convId?: string;
-  /** Write diffusion: users who get an inbox row and a pts (the sender included when sync). */
-  inboxUsers?: readonly string[];
-  /** Read diffusion and transient messages: users whose online devices get the push. */
-  pushUsers?: readonly string[];
-  participants?: readonly string[];
-
-  // ---- decided by the store ---------------------------------------------------------------
-  record?: NewMessage;
-  /** The first stamp of an earlier identical SEND (same from + clientMsgId): nothing new is stored. */
-  duplicateOf?: AppendResult;
-  result?: AppendResult;
+  readonly persist: boolean;
 }
 
-/** A stage either lets the message go on or throws an ImError that becomes the sender's ERROR. */
-export type Stage = (msg: Outgoing) => void | Promise<void>;
+/** A SEND as the gateway (or /system/send) hands it to the pipeline. */
+export interface Submitted extends SendRequest {
+  readonly kind: 'submitted';
+}
 
 /**
- * Runs the stages in order. A stage that returns synchronously is not awaited: after the store
- * commit, the rest of the pipeline runs in the same turn, so messages of one commit are published
- * in commit order and every device sees its acks and pushes in pts order.
+ * An earlier SEND with the same (from, clientMsgId) is stored: nothing new is, and the sender gets
+ * `first`, its stamp. Found by the dedupe stage, or by the commit itself when two retries race.
  */
-export async function runPipeline(stages: readonly Stage[], msg: Outgoing): Promise<void> {
+export interface Duplicate extends SendRequest {
+  readonly kind: 'duplicate';
+  readonly first: AppendResult;
+}
+
+/** Who receives: decided by the filter from the conversation rules. */
+export interface Route {
+  readonly convId: string;
+  /** Write diffusion: users who get an inbox row and a pts (the sender included unless sync=false). */
+  readonly inboxUsers: readonly string[];
+  /** Read diffusion and transient messages: users whose online devices get the push, without pts. */
+  readonly pushUsers: readonly string[];
+  /** Users whose conversation list must show a one-to-one or system conversation. */
+  readonly participants: readonly string[];
+}
+
+/** A SEND the rules let through, with its receivers. */
+export interface Routed extends SendRequest, Route {
+  readonly kind: 'routed';
+}
+
+/** Stored in one commit: its numbers come from the store's transaction. */
+export interface Committed extends SendRequest, Route {
+  readonly kind: 'committed';
+  readonly msgId: string;
+  readonly seq: number;
+  readonly sendTime: number;
+  /** pts of each inbox user (the sender's among them unless sync=false). */
+  readonly pts: Readonly<Record<string, number>>;
+}
+
+/** Never stored (persist=false, TYPING): an id and a time, no seq, no pts. */
+export interface Transient extends SendRequest, Route {
+  readonly kind: 'transient';
+  readonly msgId: string;
+  readonly sendTime: number;
+}
+
+/** What the pipeline made of a SEND; the publish stage turns it into a bus event. */
+export type Outcome = Committed | Transient | Duplicate;
+
+type Awaitable<T> = T | Promise<T>;
+
+/** Before any rule: lets the SEND go on or ends it as a Duplicate. Throws ImError to refuse. */
+export type AdmitStage = (msg: Submitted) => Awaitable<Submitted | Duplicate>;
+/** The conversation rules and the receivers. Throws ImError to refuse. */
+export type RouteStage = (msg: Submitted) => Awaitable<Routed>;
+/**
+ * Numbers and stores the message. A persistent one is queued for commit, then `queued()` is
+ * called, and the promise resolves after the commit; a transient one is returned at once.
+ */
+export type StoreStage = (msg: Routed, queued: () => void) => Transient | Promise<Committed | Duplicate>;
+/** Hands the outcome to the bus; synchronous, so events leave in commit order. */
+export type PublishStage = (msg: Outcome) => void;
+
+/** The stages of a SEND, as data (composed in create-server.ts). */
+export interface Pipeline {
+  /** In order: rate limit (before any store read), then dedupe (before the filter, §6.2). */
+  readonly admit: readonly AdmitStage[];
+  readonly route: RouteStage;
+  readonly store: StoreStage;
+  readonly publish: PublishStage;
+}
+
+const nothing = (): void => {};
+
+/**
+ * Runs one SEND through the stages and returns what became of it; a refusal is the thrown
+ * ImError. `onQueued` is called once the message has its place in the commit queue (see
+ * Connection.sendFrame); never for a Duplicate caught before the store or a transient message.
+ *
+ * After the commit, nothing is awaited: `publish` runs in the same turn as the commit's result,
+ * so the messages of one commit are published in commit order and every device sees its acks
+ * and pushes in pts order.
+ */
+export async function runPipeline(p: Pipeline, msg: Submitted, onQueued: () => void = nothing): Promise<Outcome> {
+  const admitted = await admit(p.admit, msg);
+  const outcome = admitted.kind === 'duplicate' ? admitted : await p.store(await p.route(admitted), onQueued);
+  p.publish(outcome); // same turn as the commit's result: no await in between
+  return outcome;
+}
+
+/** The admit stages in order, until one ends the SEND as a Duplicate. */
+async function admit(stages: readonly AdmitStage[], msg: Submitted): Promise<Submitted | Duplicate> {
+  let current: Submitted | Duplicate = msg;
   for (const stage of stages) {
-    const r = stage(msg);
-    if (r !== undefined) await r;
+    if (current.kind === 'duplicate') break;
+    current = await stage(current);
+  }
+  return current;
+}
+
+/** The stamp `userId` gets for an outcome: their pts only where they got an inbox row. */
+export function stampOf(outcome: Outcome, userId: string): Stamp {
+  switch (outcome.kind) {
+    case 'committed':
+      return { msgId: outcome.msgId, convId: outcome.convId, seq: outcome.seq, pts: outcome.pts[userId], sendTime: outcome.sendTime };
+    case 'transient':
+      return { msgId: outcome.msgId, convId: outcome.convId, sendTime: outcome.sendTime };
+    case 'duplicate': {
+      const { first } = outcome;
+      return { msgId: first.msgId, convId: first.convId, seq: first.seq, pts: first.pts[userId], sendTime: first.sendTime };
+    }
   }
 }
-
-export type { Recipient };

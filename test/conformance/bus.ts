@@ -52,6 +52,9 @@ export function describeBus(name: string, factory: BusFactory): void {
       const sent: BusEvent[] = [
         readEvent('a', 1),
         { kind: 'session-opened', userId: 'a', deviceId: 'phone', conn: { nodeId: 3, connId: '3.9' } },
+        { kind: 'tokens-revoked', userId: 'a', tokenHash: 'h' },
+        { kind: 'group-changed', groupId: 'g1', convId: 'group:g1', change: 'members-removed', userIds: ['a', 'b'] },
+        { kind: 'social-changed', change: 'friend', userIds: ['a', 'b'] },
         {
           kind: 'message',
           message: { msgId: '385234190796324864', convId: 'single:a:b', convType: 1, msgType: 1, from: 'a', to: 'b', seq: 1, sendTime: 1, content: { text: 'hi', __proto__x: 1 } },

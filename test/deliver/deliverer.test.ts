@@ -97,4 +97,17 @@ describe('Deliverer', () => {
     expect(old.kicked).toBeDefined();
     expect(other.kicked).toBeUndefined();
   });
+
+  it('ignores the events meant for caches (group-changed, social-changed): nothing is written, nothing kicked', () => {
+    const sessions = new SessionRegistry();
+    const device = new RecordingDevice('bob', 'd', '0.1');
+    sessions.add(device);
+    const deliverer = new Deliverer(0, sessions, silentLogger);
+    deliverer.handle({ kind: 'group-changed', groupId: 'g1', convId: 'group:g1', change: 'members-added', userIds: ['bob'] });
+    deliverer.handle({ kind: 'social-changed', change: 'block', userIds: ['alice', 'bob'] });
+    deliverer.handle(mgroupMessage(1, ['bob']));
+    expect(device.frames.map((f) => f.cmd)).toEqual([CmdType.PUSH]);
+    expect(device.kicked).toBeUndefined();
+    expect(device.revoked).toBeUndefined();
+  });
 });

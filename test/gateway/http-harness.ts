@@ -7,12 +7,14 @@ import { LoginThrottle } from '../../src/server/auth/login-throttle.js';
 import { SessionTokens } from '../../src/server/auth/session-tokens.js';
 import { TokenSigner } from '../../src/server/auth/tokens.js';
 import { resolveConfig } from '../../src/server/config.js';
+import { createDomain } from '../../src/server/domain/domain.js';
 import { err } from '../../src/server/errors.js';
 import { createHttpApi, type HttpApiDeps } from '../../src/server/gateway/http/http-api.js';
 import { silentLogger, type Logger } from '../../src/server/logger.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { Snowflake } from '../../src/server/snowflake.js';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store.js';
+import { MemoryBus } from '../../src/server/sync/memory-bus.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests';
 export const TOKEN_TTL_MS = 60_000;
@@ -84,11 +86,11 @@ export class ApiHarness {
       if (!r) throw new Error('appendMessages returned no result');
       return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to], sendTime: r.sendTime };
     };
+    const logins = new LoginThrottle(config.loginLimit, now);
     const handler = createHttpApi({
+      domain: createDomain({ store, bus: new MemoryBus(), tokens, logins, scryptCost: config.scryptCost }),
       store,
       tokens,
-      logins: new LoginThrottle(config.loginLimit, now),
-      revoked: () => {},
       adminToken: ADMIN_TOKEN,
       config,
       metrics,

@@ -42,6 +42,9 @@ export class Deliverer {
           return this.sessionOpened(event);
         case 'tokens-revoked':
           return this.tokensRevoked(event);
+        default:
+          // group-changed, social-changed and any later kind: for caches, nothing to deliver.
+          return;
       }
     } catch (e) {
       this.logger.error('delivery failed', { error: e });

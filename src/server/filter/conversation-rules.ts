@@ -2,43 +2,52 @@ import { ConvType, ErrorCode, READ_DIFFUSION_TYPES, convTypeName } from '../../p
 import type { GroupMember } from '../../protocol/frames.js';
 import { SYSTEM_USER, convIdFor } from '../../protocol/ids.js';
 import { ImError, err } from '../errors.js';
-import type { Outgoing } from '../pipeline.js';
+import type { Routed, RouteStage, Submitted } from '../pipeline.js';
 import type { GroupRecord, MessageStore } from '../store/message-store.js';
 
 /**
  * The filter of §4: who may send to which conversation, and who receives. Checked in the order
  * the contract gives: missing user or group (3009/3008), a block in either direction (3002, for
- * one-to-one conversations), then the type's own rule.
+ * one-to-one conversations), then the type's own rule. A retry of a stored message never gets
+ * here: the dedupe stage ended it as a Duplicate (§6.2).
  */
-export function createConversationFilter(store: MessageStore) {
-  return async function conversationFilter(msg: Outgoing): Promise<void> {
-    // A retry of a stored message gets its first stamp whatever the rules say now (§6.2).
-    if (msg.duplicateOf) return;
-    switch (msg.convType) {
-      case ConvType.SINGLE:
-      case ConvType.STRANGER_CHAT:
-        return pairRule(store, msg);
-      case ConvType.SYSTEM_CONVERSATION:
-        return systemRule(store, msg);
-      default:
-        return groupRule(store, msg);
-    }
+export function createConversationFilter(store: MessageStore): RouteStage {
+  return async function conversationFilter(msg: Submitted): Promise<Routed> {
+    const { users, participants } = await ruleOf(store, msg);
+    const receivers = msg.control.sync === false ? users.filter((u) => u !== msg.from) : users;
+    // Write diffusion gives each receiver an inbox row and a pts; read diffusion and transient
+    // messages only push to whoever is online.
+    const writeDiffusion = msg.persist && !READ_DIFFUSION_TYPES.has(msg.convType);
+    return {
+      ...msg,
+      kind: 'routed',
+      convId: convIdFor(msg.convType, msg.from, msg.to),
+      inboxUsers: writeDiffusion ? receivers : [],
+      pushUsers: writeDiffusion ? [] : receivers,
+      participants,
+    };
   };
 }
 
-function route(msg: Outgoing, users: readonly string[]): void {
-  const withSender = msg.control.sync === false ? users.filter((u) => u !== msg.from) : users;
-  msg.convId = convIdFor(msg.convType, msg.from, msg.to);
-  if (!msg.persist || READ_DIFFUSION_TYPES.has(msg.convType)) {
-    msg.inboxUsers = [];
-    msg.pushUsers = withSender;
-  } else {
-    msg.inboxUsers = withSender;
-    msg.pushUsers = [];
+/** What a conversation's rule decides: its users (the sender among them) and its participants. */
+interface Audience {
+  users: readonly string[];
+  participants: readonly string[];
+}
+
+function ruleOf(store: MessageStore, msg: Submitted): Promise<Audience> {
+  switch (msg.convType) {
+    case ConvType.SINGLE:
+    case ConvType.STRANGER_CHAT:
+      return pairRule(store, msg);
+    case ConvType.SYSTEM_CONVERSATION:
+      return systemRule(store, msg);
+    default:
+      return groupRule(store, msg);
   }
 }
 
-async function pairRule(store: MessageStore, msg: Outgoing): Promise<void> {
+async function pairRule(store: MessageStore, msg: Submitted): Promise<Audience> {
   const { from, to } = msg;
   if (to === from) throw err.badFrame('route.to: you cannot send a message to yourself');
   const peer = await store.relation(from, to);
@@ -51,28 +60,25 @@ async function pairRule(store: MessageStore, msg: Outgoing): Promise<void> {
   if (msg.convType === ConvType.STRANGER_CHAT && !friends && !peer.allowStrangers) {
     throw new ImError(ErrorCode.STRANGERS_NOT_ALLOWED, `${to} does not accept messages from strangers`);
   }
-  route(msg, [to, from]);
-  msg.participants = [from, to];
+  return { users: [to, from], participants: [from, to] };
 }
 
-async function systemRule(store: MessageStore, msg: Outgoing): Promise<void> {
+async function systemRule(store: MessageStore, msg: Submitted): Promise<Audience> {
   if (msg.from !== SYSTEM_USER) {
     throw new ImError(ErrorCode.SYSTEM_READ_ONLY, 'system conversations are written by the server only');
   }
   if (!(await store.getUser(msg.to))) throw err.userNotFound(msg.to);
-  route(msg, [msg.to]);
-  msg.participants = [msg.to];
+  return { users: [msg.to], participants: [msg.to] };
 }
 
-async function groupRule(store: MessageStore, msg: Outgoing): Promise<void> {
+async function groupRule(store: MessageStore, msg: Submitted): Promise<Audience> {
   const group = await store.getGroup(msg.to);
   if (!group || group.type !== msg.convType) {
     throw new ImError(ErrorCode.CONVERSATION_NOT_FOUND, `no ${convTypeName(msg.convType)} with id ${msg.to}`);
   }
   const member = await store.getMember(group.groupId, msg.from);
   checkGroupSender(group, member, msg.from);
-  route(msg, await store.memberIds(group.groupId));
-  msg.participants = [];
+  return { users: await store.memberIds(group.groupId), participants: [] };
 }
 
 function checkGroupSender(group: GroupRecord, member: GroupMember | undefined, from: string): void {

@@ -7,14 +7,15 @@ import type { DeliveryTarget } from '../deliver/session-registry.js';
 import { err, toWireError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { runPipeline, type Outgoing, type Stage } from '../pipeline.js';
+import { runPipeline, type Pipeline, type Submitted } from '../pipeline.js';
 import type { ConnRef } from '../sync/bus.js';
 import type { ReadCommands } from '../sync/read-commands.js';
 
 export interface ConnectionDeps {
   nodeId: number;
   config: Readonly<ServerConfig>;
-  stages: readonly Stage[];
+  /** The stages of a SEND (create-server.ts: STAGES). */
+  stages: Pipeline;
   reads: ReadCommands;
   metrics: Metrics;
   logger: Logger;
@@ -228,17 +229,21 @@ export class Connection implements DeliveryTarget {
    * taking one each. The ack (or ERROR) still comes only after the commit.
    */
   private async sendFrame(frame: SendFrame): Promise<void> {
-    const msg = this.outgoing(frame);
-    const queued = new Promise<void>((resolve) => (msg.onQueued = resolve));
-    const done = runPipeline(this.deps.stages, msg).catch((e: unknown) => this.error(e, frame.header.reqId));
+    let queuedForCommit = (): void => {};
+    const queued = new Promise<void>((resolve) => (queuedForCommit = resolve));
+    const done = runPipeline(this.deps.stages, this.submitted(frame), queuedForCommit).then(
+      () => {},
+      (e: unknown) => this.error(e, frame.header.reqId),
+    );
     this.sends.add(done);
     void done.finally(() => this.sends.delete(done));
     await Promise.race([done, queued]);
   }
 
-  private outgoing(frame: SendFrame): Outgoing {
+  private submitted(frame: SendFrame): Submitted {
     const reqId = frame.header.reqId;
     return {
+      kind: 'submitted',
       from: this.userId,
       origin: reqId === undefined ? this.ref : { ...this.ref, reqId },
       convType: frame.route.convType,

@@ -1,49 +1,52 @@
 import type { Snowflake } from '../snowflake.js';
-import type { Stage } from '../pipeline.js';
+import type { AdmitStage, Committed, Duplicate, StoreStage } from '../pipeline.js';
 import type { BatchCommitter } from './batch-committer.js';
-import type { MessageStore } from './message-store.js';
+import type { AppendResult, MessageStore } from './message-store.js';
 
 /**
  * §6.2: a SEND retried with the same (from, clientMsgId) gets the first stamp, whatever its
  * content — so this runs before the filter: a retry must succeed even if the rules changed since.
+ * A hit ends the pipeline: the Duplicate goes straight to the sync stage, which acks it.
  */
-export function createDedupeStage(store: MessageStore): Stage {
+export function createDedupeStage(store: MessageStore): AdmitStage {
   return async (msg) => {
     const id = msg.control.clientMsgId;
-    if (id === undefined || !msg.persist) return;
+    if (id === undefined || !msg.persist) return msg;
     const first = await store.findByClientMsgId(msg.from, id);
-    if (first) msg.duplicateOf = first;
+    return first ? { ...msg, kind: 'duplicate', first } : msg;
   };
 }
 
 /**
- * Gives the message its Snowflake and commits it (with its seq, inbox rows and pts) through the
- * group committer; transient messages only get an id. The append itself re-checks the
- * clientMsgId, so two concurrent retries still store one message.
+ * Gives the message its Snowflake and send time and commits it through the group committer; its
+ * seq, inbox rows and pts are allocated by the store inside that commit's transaction. Transient
+ * messages only get an id. The append itself re-checks the clientMsgId, so two concurrent retries
+ * still store one message: the later one comes back as a Duplicate.
  */
-export function createStoreStage(ids: Snowflake, committer: BatchCommitter, now: () => number): Stage {
-  return (msg) => {
-    if (msg.duplicateOf) return;
-    const record = {
-      msgId: ids.next(),
-      convId: msg.convId as string,
+export function createStoreStage(ids: Snowflake, committer: BatchCommitter, now: () => number): StoreStage {
+  return (msg, queued) => {
+    const msgId = ids.next();
+    const sendTime = now();
+    if (!msg.persist) return { ...msg, kind: 'transient', msgId, sendTime };
+    const { clientMsgId } = msg.control;
+    const committed = committer.append({
+      msgId,
+      convId: msg.convId,
       convType: msg.convType,
       msgType: msg.msgType,
       from: msg.from,
       to: msg.to,
       content: msg.content,
-      sendTime: now(),
-      inboxUsers: msg.inboxUsers ?? [],
-      participants: msg.participants ?? [],
-      ...(msg.control.clientMsgId === undefined ? {} : { clientMsgId: msg.control.clientMsgId }),
-    };
-    msg.record = record;
-    if (!msg.persist) return;
-    const committed = committer.append(record);
-    msg.onQueued?.();
-    return committed.then((result) => {
-      if (result.duplicate) msg.duplicateOf = result;
-      else msg.result = result;
+      sendTime,
+      inboxUsers: msg.inboxUsers,
+      participants: msg.participants,
+      ...(clientMsgId === undefined ? {} : { clientMsgId }),
     });
+    queued();
+    return committed.then((r: AppendResult): Committed | Duplicate =>
+      r.duplicate
+        ? { ...msg, kind: 'duplicate', first: r }
+        : { ...msg, kind: 'committed', msgId: r.msgId, seq: r.seq, sendTime: r.sendTime, pts: r.pts },
+    );
   };
 }

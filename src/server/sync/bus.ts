@@ -72,4 +72,37 @@ export interface TokensRevokedEvent {
   tokenHash?: string;
 }
 
-export type BusEvent = MessageEvent | ReadEvent | SessionOpenedEvent | TokensRevokedEvent;
+/** What changed in a group; `userIds` says whose membership, role or mute it was. */
+export type GroupChange = 'created' | 'members-added' | 'members-removed' | 'role' | 'mute';
+
+/**
+ * A group's membership, a member's role or a member's mute changed (committed in the store).
+ * Ids only, never the member list or the new state: a node that caches any of it (member ids
+ * for fan-out, roles, mutes) drops its entry for `groupId` and reads it again when needed.
+ * `userIds` are the users concerned: the owner and the first members (`created`), the users
+ * actually added or removed (join, leave, add/remove members: never empty), the one whose role
+ * or mute was set.
+ */
+export interface GroupChangedEvent {
+  kind: 'group-changed';
+  groupId: string;
+  convId: string;
+  change: GroupChange;
+  userIds: string[];
+}
+
+/** What changed between two users: a friend request, friendship or its removal; a block or unblock. */
+export type SocialChange = 'friend' | 'block';
+
+/**
+ * The friendship or the block between two users changed (committed in the store). Ids only: a
+ * node that caches the pair's relation (the one-to-one filter's) drops it. `userIds[0]` is the
+ * user who acted.
+ */
+export interface SocialChangedEvent {
+  kind: 'social-changed';
+  change: SocialChange;
+  userIds: [string, string];
+}
+
+export type BusEvent = MessageEvent | ReadEvent | SessionOpenedEvent | TokensRevokedEvent | GroupChangedEvent | SocialChangedEvent;

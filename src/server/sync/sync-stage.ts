@@ -1,61 +1,58 @@
 import { convTypeName } from '../../protocol/codes.js';
 import type { Metrics } from '../metrics.js';
-import type { Outgoing, Stage } from '../pipeline.js';
-import type { AppendResult } from '../store/message-store.js';
-import type { Bus, MessageEvent, Recipient } from './bus.js';
+import type { Committed, Duplicate, PublishStage, SendRequest, Transient } from '../pipeline.js';
+import type { Bus, MessageEvent } from './bus.js';
 
 /**
  * Multi-device sync: decides which users' devices get a copy (the sender's other devices
  * included) with which pts, and hands it to the bus. Runs synchronously right after the commit,
  * so events leave in commit order.
  */
-export function createSyncStage(bus: Bus, metrics: Metrics): Stage {
+export function createSyncStage(bus: Bus, metrics: Metrics): PublishStage {
   return (msg) => {
-    const event = msg.duplicateOf ? ackOnly(msg, msg.duplicateOf) : messageEvent(msg);
-    if (msg.result) metrics.messagesStored.inc({ conv_type: convTypeName(msg.convType) });
-    bus.publish(event);
+    switch (msg.kind) {
+      case 'committed':
+        metrics.messagesStored.inc({ conv_type: convTypeName(msg.convType) });
+        return bus.publish(committedEvent(msg));
+      case 'transient':
+        return bus.publish(transientEvent(msg));
+      case 'duplicate':
+        return bus.publish(ackOnly(msg));
+    }
   };
 }
 
-function messageEvent(msg: Outgoing): MessageEvent {
-  const record = msg.record!;
-  const result = msg.result;
-  const recipients: Recipient[] = result
-    ? (msg.inboxUsers ?? []).map((userId) => ({ userId, pts: result.pts[userId] }))
-    : [];
-  const senderPts = result?.pts[msg.from];
-  const message = result
-    ? { ...messageOf(msg), seq: result.seq, msgId: result.msgId, sendTime: result.sendTime }
-    : messageOf(msg);
+/** Every inbox user with their own pts; the sending device gets the ack with the sender's. */
+function committedEvent(msg: Committed): MessageEvent {
   return {
     kind: 'message',
-    message,
+    message: { ...messageOf(msg), seq: msg.seq },
     control: msg.control,
     options: msg.options,
-    recipients,
-    audience: msg.pushUsers ?? [],
-    origin: senderPts === undefined ? { ...msg.origin } : { ...msg.origin, senderPts },
-    transient: !msg.persist,
+    recipients: msg.inboxUsers.map((userId) => ({ userId, pts: msg.pts[userId] })),
+    audience: msg.pushUsers,
+    origin: originOf(msg, msg.pts[msg.from]),
+    transient: false,
   };
+}
 
-  function messageOf(m: Outgoing) {
-    const base = {
-      msgId: record.msgId,
-      convId: record.convId,
-      convType: m.convType,
-      msgType: m.msgType,
-      from: m.from,
-      to: m.to,
-      sendTime: record.sendTime,
-      content: m.content,
-    };
-    return record.clientMsgId === undefined ? base : { ...base, clientMsgId: record.clientMsgId };
-  }
+/** Never stored: pushed to whoever is online, without seq or pts. */
+function transientEvent(msg: Transient): MessageEvent {
+  return {
+    kind: 'message',
+    message: messageOf(msg),
+    control: msg.control,
+    options: msg.options,
+    recipients: [],
+    audience: msg.pushUsers,
+    origin: originOf(msg, undefined),
+    transient: true,
+  };
 }
 
 /** A retried SEND: the first stamp goes back to the sending device; nobody is pushed again. */
-function ackOnly(msg: Outgoing, first: AppendResult): MessageEvent {
-  const senderPts = first.pts[msg.from];
+function ackOnly(msg: Duplicate): MessageEvent {
+  const { first } = msg;
   return {
     kind: 'message',
     message: {
@@ -73,7 +70,27 @@ function ackOnly(msg: Outgoing, first: AppendResult): MessageEvent {
     options: msg.options,
     recipients: [],
     audience: [],
-    origin: senderPts === undefined ? { ...msg.origin } : { ...msg.origin, senderPts },
+    origin: originOf(msg, first.pts[msg.from]),
     transient: false,
   };
+}
+
+/** The message as stored (or, transient, as it would have been), without its seq. */
+function messageOf(msg: Committed | Transient) {
+  const base = {
+    msgId: msg.msgId,
+    convId: msg.convId,
+    convType: msg.convType,
+    msgType: msg.msgType,
+    from: msg.from,
+    to: msg.to,
+    sendTime: msg.sendTime,
+    content: msg.content,
+  };
+  const { clientMsgId } = msg.control;
+  return clientMsgId === undefined ? base : { ...base, clientMsgId };
+}
+
+function originOf(msg: SendRequest, senderPts: number | undefined): MessageEvent['origin'] {
+  return senderPts === undefined ? { ...msg.origin } : { ...msg.origin, senderPts };
 }

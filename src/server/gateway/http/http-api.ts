@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MsgType } from '../../../protocol/codes.js';
 import type { Content, Stamp } from '../../../protocol/frames.js';
-import type { LoginThrottle } from '../../auth/login-throttle.js';
 import type { SessionTokens } from '../../auth/session-tokens.js';
 import type { ServerConfig } from '../../config.js';
+import type { Domain } from '../../domain/domain.js';
 import { err } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
@@ -24,11 +24,12 @@ import { userRoutes } from './user-routes.js';
 export const API_PREFIX = '/openapi/v1';
 
 export interface HttpApiDeps {
-  store: MessageStore;
+  /** Accounts, friends and blocks, groups: every rule of those endpoints lives here. */
+  domain: Domain;
+  /** What the routes still read directly: /healthz and /conversation/list. */
+  store: Pick<MessageStore, 'ping' | 'listConversations'>;
+  /** Authenticates `user` endpoints. */
   tokens: SessionTokens;
-  logins: LoginThrottle;
-  /** Closes the WebSocket connections of revoked tokens, on every node. */
-  revoked(event: { userId: string; tokenHash?: string }): void;
   adminToken: string;
   config: Readonly<ServerConfig>;
   metrics: Metrics;
@@ -38,14 +39,14 @@ export interface HttpApiDeps {
 }
 
 function endpoints(deps: HttpApiDeps): Endpoint[] {
-  const { store, config } = deps;
+  const { store, config, domain } = deps;
   return [
     ...opsRoutes({ ...deps, nodeId: config.nodeId }),
     ...mount(API_PREFIX, [
-      ...userRoutes(deps),
-      ...friendRoutes(deps),
-      ...groupRoutes({ store }),
-      ...groupAdminRoutes({ store }),
+      ...userRoutes(domain),
+      ...friendRoutes(domain),
+      ...groupRoutes(domain),
+      ...groupAdminRoutes(domain),
       ...conversationRoutes({ store }),
       ...systemRoutes({ maxContentBytes: config.maxContentBytes, systemSend: deps.systemSend }),
     ]),

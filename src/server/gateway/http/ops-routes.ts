@@ -6,7 +6,7 @@ import type { MessageStore } from '../../store/message-store.js';
 import { TextReply, get, type Endpoint } from './endpoint.js';
 
 export interface OpsRouteDeps {
-  store: MessageStore;
+  store: Pick<MessageStore, 'ping'>;
   metrics: Metrics;
   logger: Logger;
   nodeId: number;

@@ -1,11 +1,11 @@
-import type { GroupMember } from '../../../protocol/frames.js';
-import { ErrorCode } from '../../../protocol/codes.js';
-import { ImError, err } from '../../errors.js';
-import type { GroupRecord, MessageStore } from '../../store/message-store.js';
+import { ErrorCode } from '../../protocol/codes.js';
+import type { GroupMember } from '../../protocol/frames.js';
+import { ImError, err } from '../errors.js';
+import type { GroupRecord, MessageStore } from '../store/message-store.js';
 
 /**
- * The checks several endpoints share, each throwing the protocol's code. Order matters and
- * follows §4: a missing user or group first, then membership, then role.
+ * The checks several operations share, each throwing the protocol's code. Order matters and
+ * follows PROTOCOL.md §4: a missing user or group first, then membership, then role.
  */
 
 /** @throws ImError BAD_FRAME when `target` is the caller */
@@ -32,10 +32,17 @@ export async function requireGroup(store: MessageStore, groupId: string): Promis
   return group;
 }
 
-/** @throws ImError NOT_MEMBER */
+/** The caller as a member. @throws ImError NOT_MEMBER ("you are not a member of …") */
 export async function requireMember(store: MessageStore, group: GroupRecord, userId: string): Promise<GroupMember> {
   const member = await store.getMember(group.groupId, userId);
   if (!member) throw err.notMember(group.groupId);
+  return member;
+}
+
+/** Another user as a member. @throws ImError NOT_MEMBER naming the user */
+export async function requireTarget(store: MessageStore, group: GroupRecord, userId: string): Promise<GroupMember> {
+  const member = await store.getMember(group.groupId, userId);
+  if (!member) throw new ImError(ErrorCode.NOT_MEMBER, `${userId} is not a member of ${group.groupId}`);
   return member;
 }
 
