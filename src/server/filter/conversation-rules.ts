@@ -2,7 +2,7 @@ import { ConvType, ErrorCode, READ_DIFFUSION_TYPES, convTypeName } from '../../p
 import type { GroupMember } from '../../protocol/frames.js';
 import { SYSTEM_USER, convIdFor } from '../../protocol/ids.js';
 import { ImError, err } from '../errors.js';
-import type { Routed, RouteStage, Submitted } from '../pipeline.js';
+import { routedOf, type Routed, type RouteStage, type Submitted } from '../pipeline.js';
 import type { GroupRecord, MessageStore } from '../store/message-store.js';
 
 /**
@@ -18,14 +18,12 @@ export function createConversationFilter(store: MessageStore): RouteStage {
     // Write diffusion gives each receiver an inbox row and a pts; read diffusion and transient
     // messages only push to whoever is online.
     const writeDiffusion = msg.persist && !READ_DIFFUSION_TYPES.has(msg.convType);
-    return {
-      ...msg,
-      kind: 'routed',
+    return routedOf(msg, {
       convId: convIdFor(msg.convType, msg.from, msg.to),
       inboxUsers: writeDiffusion ? receivers : [],
       pushUsers: writeDiffusion ? [] : receivers,
       participants,
-    };
+    });
   };
 }
 

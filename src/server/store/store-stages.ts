@@ -1,5 +1,5 @@
 import type { Snowflake } from '../snowflake.js';
-import type { AdmitStage, Committed, Duplicate, StoreStage } from '../pipeline.js';
+import { committedOf, duplicateOf, transientOf, type AdmitStage, type Committed, type Duplicate, type StoreStage } from '../pipeline.js';
 import type { BatchCommitter } from './batch-committer.js';
 import type { AppendResult, MessageStore } from './message-store.js';
 
@@ -13,7 +13,7 @@ export function createDedupeStage(store: MessageStore): AdmitStage {
     const id = msg.control.clientMsgId;
     if (id === undefined || !msg.persist) return msg;
     const first = await store.findByClientMsgId(msg.from, id);
-    return first ? { ...msg, kind: 'duplicate', first } : msg;
+    return first ? duplicateOf(msg, first) : msg;
   };
 }
 
@@ -27,7 +27,7 @@ export function createStoreStage(ids: Snowflake, committer: BatchCommitter, now:
   return (msg, queued) => {
     const msgId = ids.next();
     const sendTime = now();
-    if (!msg.persist) return { ...msg, kind: 'transient', msgId, sendTime };
+    if (!msg.persist) return transientOf(msg, msgId, sendTime);
     const { clientMsgId } = msg.control;
     const committed = committer.append({
       msgId,
@@ -45,8 +45,8 @@ export function createStoreStage(ids: Snowflake, committer: BatchCommitter, now:
     queued();
     return committed.then((r: AppendResult): Committed | Duplicate =>
       r.duplicate
-        ? { ...msg, kind: 'duplicate', first: r }
-        : { ...msg, kind: 'committed', msgId: r.msgId, seq: r.seq, sendTime: r.sendTime, pts: r.pts },
+        ? duplicateOf(msg, r)
+        : committedOf(msg, r),
     );
   };
 }
