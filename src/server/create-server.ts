@@ -58,7 +58,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const { logger: givenLogger, store: givenStore, bus: givenBus, ...rest } = options;
   const config = resolveConfig(rest);
   const logger = givenLogger ?? createLogger(config.logLevel);
-  const store = givenStore ?? SqliteStore.open(config.db);
+  const store = givenStore ?? (await openStore(config.db));
   const bus = givenBus ?? new MemoryBus();
   const metrics = new Metrics();
   const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
@@ -81,7 +81,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const SYSTEM_STAGES: Pipeline = { admit: [], route: filter, store: storeStage, publish: syncStage };
 
   const sessions = new SessionRegistry();
-  const unsubscribe = bus.subscribe(new Deliverer(config.nodeId, sessions, logger).handle);
+  // Live before the node listens: it never misses an event published after its start.
+  let unsubscribe: () => Promise<void>;
+  try {
+    unsubscribe = await bus.subscribe(new Deliverer(config.nodeId, sessions, logger).handle);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 
   async function systemSend(to: string, msgType: MsgType, content: Content): Promise<Stamp> {
     const outcome = await runPipeline(SYSTEM_STAGES, {
@@ -124,6 +131,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   try {
     await listen(http, config.port, config.host);
   } catch (e) {
+    await unsubscribe();
     await store.close();
     throw e;
   }
@@ -144,11 +152,24 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
         http.closeAllConnections();
         await httpClosed;
         await committer.drain();
-        unsubscribe();
+        await unsubscribe();
         await bus.close();
         await store.close();
       })()),
   };
+}
+
+/**
+ * The store `db` names: a postgres:// or postgresql:// URL opens the shared PostgreSQL store of
+ * cluster mode (imported here, on first use, so a SQLite node never loads pg); anything else is a
+ * SQLite file. Both reject with a StoreOpenError naming the database and the fix.
+ */
+async function openStore(db: string): Promise<MessageStore> {
+  if (/^postgres(ql)?:\/\//i.test(db)) {
+    const { PostgresStore } = await import('./store/postgres/postgres-store.js');
+    return PostgresStore.open(db);
+  }
+  return SqliteStore.open(db);
 }
 
 /** Thrown when the port cannot be bound; the CLI turns it into one line. */
@@ -178,4 +199,15 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     server.once('listening', onListening);
     server.listen(port, host);
   });
+}
+
+/**
+ * The Redis bus of cluster mode (`im:<clusterId>:bus`), handed to `createServer({ bus })`.
+ * ioredis is imported here, on first use, so a node on the in-process bus never loads it.
+ * Rejects within about 10 s, when the URL is malformed or Redis does not answer, with an error
+ * whose `name` is `'RedisBusError'` and whose one-line message names the URL (password hidden).
+ */
+export async function connectRedisBus(url: string, options: { clusterId: string; logger?: Logger }): Promise<Bus> {
+  const { RedisBus } = await import('./sync/redis/redis-bus.js');
+  return RedisBus.connect(url, options);
 }

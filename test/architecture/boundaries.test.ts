@@ -45,9 +45,9 @@ const matches = (target: string, prefixes: readonly string[]) => prefixes.some((
 
 const RULES: Record<string, string[]> = {
   protocol: ['server', 'client', 'cli'],
-  'server/filter': ['server/gateway', 'server/deliver', 'server/sync', 'server/store/sqlite', 'server/domain'],
+  'server/filter': ['server/gateway', 'server/deliver', 'server/sync', 'server/store/sqlite', 'server/store/postgres', 'server/domain'],
   'server/store': ['server/gateway', 'server/filter', 'server/sync', 'server/deliver', 'server/domain'],
-  'server/sync': ['server/gateway', 'server/deliver', 'server/filter', 'server/store/sqlite', 'server/domain'],
+  'server/sync': ['server/gateway', 'server/deliver', 'server/filter', 'server/store/sqlite', 'server/store/postgres', 'server/domain'],
   'server/deliver': ['server/gateway', 'server/filter', 'server/store', 'server/sync', 'server/domain'],
   // The domain gets the store and the bus as ports (type-only imports); the gateway calls it.
   'server/domain': ['server/gateway', 'server/filter', 'server/deliver', 'server/store', 'server/sync'],

@@ -30,7 +30,9 @@ export function useDomain(options: { logins?: LoginThrottleLimits } = {}): () =>
     opened.push(store);
     const bus = new MemoryBus();
     const events: BusEvent[] = [];
-    bus.subscribe((e) => events.push(e));
+    await bus.subscribe((e) => {
+      events.push(e);
+    });
     const now = () => Date.now();
     const limits = options.logins ?? { perAccount: { burst: 100, perSecond: 1 }, perAddress: { burst: 100, perSecond: 1 } };
     const tokens = new SessionTokens(new TokenSigner('domain-test-secret', 60_000, now), store);

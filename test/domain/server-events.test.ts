@@ -19,7 +19,7 @@ describe('domain events on the server bus', () => {
   async function start() {
     const bus = new MemoryBus();
     const seen: CacheEvent[] = [];
-    bus.subscribe((e) => {
+    await bus.subscribe((e) => {
       if (isCacheEvent(e)) seen.push(e);
     });
     const server = await h.startServer({ bus });

@@ -162,7 +162,7 @@ export class ForwardingBus implements Bus {
   publish(event: BusEvent): void {
     this.inner.publish(event);
   }
-  subscribe(handler: (event: BusEvent) => void): () => void {
+  subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>> {
     return this.inner.subscribe(handler);
   }
   close(): Promise<void> {

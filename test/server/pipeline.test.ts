@@ -32,7 +32,7 @@ beforeEach(async () => {
   store = SqliteStore.open(':memory:');
   bus = new MemoryBus();
   events = [];
-  bus.subscribe((e) => {
+  await bus.subscribe((e) => {
     if (e.kind === 'message') events.push(e);
   });
   const metrics = new Metrics();

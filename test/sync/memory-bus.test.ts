@@ -5,10 +5,10 @@ import { describeBus } from '../conformance/bus.js';
 describeBus('MemoryBus', () => new MemoryBus());
 
 describe('MemoryBus', () => {
-  it('delivers synchronously, so a publisher sees its event handled before publish returns', () => {
+  it('delivers synchronously, so a publisher sees its event handled before publish returns', async () => {
     const bus = new MemoryBus();
     const seen: number[] = [];
-    bus.subscribe((e) => seen.push(e.kind === 'read' ? e.readSeq : -1));
+    await bus.subscribe((e) => seen.push(e.kind === 'read' ? e.readSeq : -1));
     bus.publish({ kind: 'read', convId: 'single:a:b', userId: 'a', readSeq: 7, notify: [], except: { nodeId: 0, connId: '0.1' } });
     expect(seen).toEqual([7]);
   });
@@ -16,7 +16,7 @@ describe('MemoryBus', () => {
   it('hands nothing on after close', async () => {
     const bus = new MemoryBus();
     const seen: unknown[] = [];
-    bus.subscribe((e) => seen.push(e));
+    await bus.subscribe((e) => seen.push(e));
     await bus.close();
     bus.publish({ kind: 'read', convId: 'single:a:b', userId: 'a', readSeq: 1, notify: [], except: { nodeId: 0, connId: '0.1' } });
     expect(seen).toEqual([]);

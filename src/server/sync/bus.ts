@@ -8,9 +8,19 @@ import type { Control, StoredMessage } from '../../protocol/frames.js';
  * is the store's job — whatever the bus loses, a SYNC returns (PROTOCOL.md §6.3).
  */
 export interface Bus {
+  /**
+   * Hands the event on; never throws and never waits. An adapter that cannot deliver right now
+   * (a networked bus while disconnected) drops the event: at-most-once, the store has it.
+   */
   publish(event: BusEvent): void;
-  /** Registers the node's handler; returns an unsubscribe function. */
-  subscribe(handler: (event: BusEvent) => void): () => void;
+  /**
+   * Registers the node's handler. Resolves once the subscription is live: every event published
+   * after that (by any node) reaches `handler`, so a node that awaits it before accepting
+   * connections misses nothing. Resolves with the unsubscribe function; once that has been called
+   * the handler gets no further event, and its promise resolves when the adapter has let go.
+   */
+  subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  /** Stops delivery to every handler and releases connections. */
   close(): Promise<void>;
 }
 

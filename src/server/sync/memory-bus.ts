@@ -2,7 +2,8 @@ import type { Bus, BusEvent } from './bus.js';
 
 /**
  * The in-process bus: delivery is synchronous, so events reach subscribers in exactly the order
- * they were published (the pts order of commits on this node).
+ * they were published (the pts order of commits on this node). A subscription is live as soon as
+ * `subscribe` is called; the promise only fits the port.
  */
 export class MemoryBus implements Bus {
   private handlers = new Set<(event: BusEvent) => void>();
@@ -11,9 +12,13 @@ export class MemoryBus implements Bus {
     for (const h of this.handlers) h(event);
   }
 
-  subscribe(handler: (event: BusEvent) => void): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+  subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>> {
+    // A fresh wrapper per call, so subscribing one function twice gives two independent subscriptions.
+    const entry = (event: BusEvent) => handler(event);
+    this.handlers.add(entry);
+    return Promise.resolve(async () => {
+      this.handlers.delete(entry);
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,356 @@
+import type { Pool, PoolClient } from 'pg';
+import { ConvType, GROUP_CONV_TYPES } from '../../../protocol/codes.js';
+import { err } from '../../errors.js';
+import type { AppendResult, HistoryPage, HistoryQuery, InboxPage, NewMessage } from '../message-store.js';
+import { MESSAGE_COLUMNS, lowerBound, num, pageSize, toStoredMessage, upperBound } from './rows.js';
+import type { MessageRow } from './rows.js';
+import { RetryTransaction, withTx } from './tx.js';
+
+/** Group-backed conversations exist from createGroup on; the others start with a message. */
+export const isGroupBacked = (type: ConvType): boolean => GROUP_CONV_TYPES.includes(type);
+
+interface StampRow {
+  msgId: string;
+  convId: string;
+  seq: string;
+  sendTime: string;
+  senderPts: string | null;
+  fromUser: string;
+  clientMsgId: string;
+}
+
+interface Stamp {
+  msgId: string;
+  convId: string;
+  seq: number;
+  sendTime: number;
+  from: string;
+  senderPts: number | null;
+}
+
+/**
+ * A pts map keyed by userId. Prototype-free, because `__proto__` is a valid userId (§1) and on a
+ * plain object it would not become a key.
+ */
+const ptsRecord = (): Record<string, number> => Object.create(null) as Record<string, number>;
+
+/** The idempotency key of a message: (from, clientMsgId), unambiguous whatever the ids hold. */
+const idemKey = (from: string, clientMsgId: string): string => JSON.stringify([from, clientMsgId]);
+
+const duplicateOf = (s: Stamp): AppendResult => {
+  const pts = ptsRecord();
+  if (s.senderPts !== null) pts[s.from] = s.senderPts;
+  return { msgId: s.msgId, convId: s.convId, seq: s.seq, sendTime: s.sendTime, pts, duplicate: true };
+};
+
+const toStamp = (row: StampRow): Stamp => ({
+  msgId: row.msgId,
+  convId: row.convId,
+  seq: num(row.seq),
+  sendTime: num(row.sendTime),
+  from: row.fromUser,
+  senderPts: row.senderPts === null ? null : num(row.senderPts),
+});
+
+const STAMP_COLUMNS = `msg_id::text AS "msgId", conv_id AS "convId", seq, send_time AS "sendTime",
+  sender_pts AS "senderPts", from_user AS "fromUser", client_msg_id AS "clientMsgId"`;
+
+/** A locked conversation row inside the append transaction. */
+interface LockedConv {
+  convType: ConvType;
+  maxSeq: number;
+}
+
+/**
+ * Appending messages (seq, pts, inbox rows, read state) and reading them back by pts or seq.
+ *
+ * The append transaction, whatever the batch size, is a fixed number of statements:
+ *  1. read the stamps already stored for the batch's (from, clientMsgId) pairs;
+ *  2. insert the missing one-to-one/system conversations, then lock every conversation of the
+ *     batch (`FOR UPDATE`, in conv_id order) and read its max_seq;
+ *  3. lock the pts row of every inbox user (upsert, in user_id order) and read its pts;
+ *  4. number the messages in array order, in memory, from the values read under those locks;
+ *  5. insert messages, inbox rows and read positions, and write back max_seq and pts.
+ * Locks are always taken conversations first, then users, each in one order, so batches from
+ * several nodes wait for each other instead of deadlocking. If another node commits the same
+ * (from, clientMsgId) between steps 1 and 5, the insert skips it and the whole transaction runs
+ * again (and then finds the stamp in step 1).
+ */
+export class MessageQueries {
+  constructor(
+    private readonly pool: Pool,
+    private readonly now: () => number,
+  ) {}
+
+  /** One transaction for the whole batch; see MessageStore.appendMessages. */
+  async append(batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    if (batch.length === 0) return [];
+    return withTx(this.pool, (client) => this.appendIn(client, batch));
+  }
+
+  async findByClientMsgId(from: string, clientMsgId: string): Promise<AppendResult | undefined> {
+    const { rows } = await this.pool.query<StampRow>(
+      `SELECT ${STAMP_COLUMNS} FROM messages WHERE from_user = $1 AND client_msg_id = $2`,
+      [from, clientMsgId],
+    );
+    return rows[0] && duplicateOf(toStamp(rows[0]));
+  }
+
+  async readInbox(userId: string, sincePts: number, limit: number): Promise<InboxPage> {
+    const n = pageSize(limit);
+    const { rows } = await this.pool.query<MessageRow & { pts: string }>(
+      `SELECT i.pts AS pts, ${MESSAGE_COLUMNS}
+         FROM inbox i JOIN messages m ON m.msg_id = i.msg_id
+        WHERE i.user_id = $1 AND i.pts > $2 ORDER BY i.pts LIMIT $3`,
+      [userId, lowerBound(sincePts), n + 1],
+    );
+    // Read after the rows: maxPts is never below a pts on the page.
+    const max = await this.pool.query<{ pts: string }>('SELECT pts FROM user_pts WHERE user_id = $1', [userId]);
+    return {
+      entries: rows.slice(0, n).map((row) => ({ pts: num(row.pts), message: toStoredMessage(row) })),
+      maxPts: num(max.rows[0]?.pts),
+      hasMore: rows.length > n,
+    };
+  }
+
+  /**
+   * `hasMore` is about the direction being paged: with `afterSeq`, whether messages exist after
+   * the page (and before `beforeSeq`, when both are given); otherwise whether messages exist
+   * before the page.
+   */
+  async readHistory(convId: string, query: HistoryQuery): Promise<HistoryPage> {
+    const n = pageSize(query.limit);
+    const before = upperBound(query.beforeSeq ?? Number.MAX_SAFE_INTEGER);
+    const { rows } =
+      query.afterSeq === undefined
+        ? await this.pool.query<MessageRow>(
+            `SELECT ${MESSAGE_COLUMNS} FROM messages m
+              WHERE m.conv_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+            [convId, before, n + 1],
+          )
+        : await this.pool.query<MessageRow>(
+            `SELECT ${MESSAGE_COLUMNS} FROM messages m
+              WHERE m.conv_id = $1 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT $4`,
+            [convId, lowerBound(query.afterSeq), before, n + 1],
+          );
+    const page = rows.slice(0, n);
+    if (query.afterSeq === undefined) page.reverse();
+    return { messages: page.map(toStoredMessage), hasMore: rows.length > n };
+  }
+
+  private async appendIn(client: PoolClient, batch: readonly NewMessage[]): Promise<AppendResult[]> {
+    const stored = await this.storedStamps(client, batch);
+
+    // Which messages are new: not stored before, and not a repeat of one earlier in the batch.
+    const fresh: NewMessage[] = [];
+    const firstInBatch = new Set<string>();
+    for (const m of batch) {
+      if (m.clientMsgId !== undefined) {
+        const key = idemKey(m.from, m.clientMsgId);
+        if (stored.has(key) || firstInBatch.has(key)) continue;
+        firstInBatch.add(key);
+      }
+      fresh.push(m);
+    }
+
+    const convs = fresh.length === 0 ? new Map<string, LockedConv>() : await this.lockConversations(client, fresh);
+    const ptsOf = await this.lockPts(client, fresh);
+
+    // Number the new messages in array order from the locked counters.
+    const results: AppendResult[] = [];
+    const stampedInBatch = new Map<string, Stamp>();
+    const msgCols = {
+      msgId: [] as string[], convId: [] as string[], seq: [] as number[], convType: [] as number[], msgType: [] as number[],
+      from: [] as string[], to: [] as string[], content: [] as string[], sendTime: [] as number[],
+      clientMsgId: [] as (string | null)[], senderPts: [] as (number | null)[],
+    };
+    const inbox = { userId: [] as string[], pts: [] as number[], msgId: [] as string[] };
+    /** (conv, user) → readSeq to raise to: participants (0) and senders of one-to-one/system chats. */
+    const pairReaders = new Map<string, { convId: string; userId: string; readSeq: number }>();
+    /** (conv, user) → readSeq to raise to: senders in groups (existing member rows only). */
+    const groupReaders = new Map<string, { convId: string; userId: string; readSeq: number }>();
+    const raise = (into: typeof pairReaders, convId: string, userId: string, readSeq: number) => {
+      const key = JSON.stringify([convId, userId]);
+      const known = into.get(key);
+      if (!known) into.set(key, { convId, userId, readSeq });
+      else known.readSeq = Math.max(known.readSeq, readSeq);
+    };
+
+    const freshSet = new Set(fresh);
+    for (const m of batch) {
+      if (!freshSet.has(m)) {
+        const key = idemKey(m.from, m.clientMsgId ?? '');
+        const first = stored.get(key) ?? stampedInBatch.get(key);
+        if (!first) throw new Error(`message ${m.msgId} was not stored and has no earlier copy`);
+        results.push(duplicateOf(first));
+        continue;
+      }
+      const conv = convs.get(m.convId);
+      if (!conv) throw new Error(`conversation ${m.convId} was not locked`);
+      const seq = ++conv.maxSeq;
+      const pts = ptsRecord();
+      for (const userId of new Set(m.inboxUsers)) {
+        const next = (ptsOf.get(userId) ?? 0) + 1;
+        ptsOf.set(userId, next);
+        pts[userId] = next;
+        inbox.userId.push(userId);
+        inbox.pts.push(next);
+        inbox.msgId.push(m.msgId);
+      }
+      const senderPts = Object.hasOwn(pts, m.from) ? (pts[m.from] ?? null) : null;
+      msgCols.msgId.push(m.msgId);
+      msgCols.convId.push(m.convId);
+      msgCols.seq.push(seq);
+      msgCols.convType.push(m.convType);
+      msgCols.msgType.push(m.msgType);
+      msgCols.from.push(m.from);
+      msgCols.to.push(m.to);
+      msgCols.content.push(JSON.stringify(m.content));
+      msgCols.sendTime.push(m.sendTime);
+      msgCols.clientMsgId.push(m.clientMsgId ?? null);
+      msgCols.senderPts.push(senderPts);
+      if (m.clientMsgId !== undefined) {
+        stampedInBatch.set(idemKey(m.from, m.clientMsgId), {
+          msgId: m.msgId, convId: m.convId, seq, sendTime: m.sendTime, from: m.from, senderPts,
+        });
+      }
+      // §6.5: participants get a row so the conversation shows in their list; the sender's
+      // readSeq rises to its own message. In a group only an existing member row is raised
+      // (creating one would re-admit a member removed since the filter ran). The sender of a
+      // SYSTEM conversation is the server, which reads nothing.
+      if (isGroupBacked(m.convType)) {
+        raise(groupReaders, m.convId, m.from, seq);
+      } else {
+        for (const userId of m.participants) if (userId !== m.from) raise(pairReaders, m.convId, userId, 0);
+        if (m.convType !== ConvType.SYSTEM_CONVERSATION) raise(pairReaders, m.convId, m.from, seq);
+      }
+      results.push({ msgId: m.msgId, convId: m.convId, seq, sendTime: m.sendTime, pts, duplicate: false });
+    }
+    if (fresh.length === 0) return results;
+
+    // The conflict target is the (from, clientMsgId) index only: a repeated msgId or seq still
+    // fails the commit, as a bug must.
+    const inserted = await client.query(
+      `INSERT INTO messages (msg_id, conv_id, seq, conv_type, msg_type, from_user, to_target, content,
+                             send_time, client_msg_id, sender_pts)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::int[], $5::int[], $6::text[], $7::text[],
+                            $8::text[], $9::bigint[], $10::text[], $11::bigint[])
+       ON CONFLICT (from_user, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING`,
+      [
+        msgCols.msgId, msgCols.convId, msgCols.seq, msgCols.convType, msgCols.msgType, msgCols.from, msgCols.to,
+        msgCols.content, msgCols.sendTime, msgCols.clientMsgId, msgCols.senderPts,
+      ],
+    );
+    // Another node committed one of these (from, clientMsgId) since step 1: start again, and
+    // step 1 will find its stamp.
+    if (inserted.rowCount !== fresh.length) throw new RetryTransaction();
+
+    if (inbox.userId.length > 0) {
+      await client.query(
+        'INSERT INTO inbox (user_id, pts, msg_id) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])',
+        [inbox.userId, inbox.pts, inbox.msgId],
+      );
+    }
+    if (pairReaders.size > 0) {
+      const rows = [...pairReaders.values()];
+      await client.query(
+        `INSERT INTO members (conv_id, user_id, read_seq, joined_at)
+         SELECT c, u, r, $4 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(c, u, r) ORDER BY c COLLATE "C", u COLLATE "C"
+         ON CONFLICT (conv_id, user_id) DO UPDATE SET read_seq = excluded.read_seq
+           WHERE members.read_seq < excluded.read_seq`,
+        [rows.map((r) => r.convId), rows.map((r) => r.userId), rows.map((r) => r.readSeq), this.now()],
+      );
+    }
+    if (groupReaders.size > 0) {
+      const rows = [...groupReaders.values()];
+      await client.query(
+        `UPDATE members m SET read_seq = v.r
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(c, u, r)
+          WHERE m.conv_id = v.c AND m.user_id = v.u AND m.read_seq < v.r`,
+        [rows.map((r) => r.convId), rows.map((r) => r.userId), rows.map((r) => r.readSeq)],
+      );
+    }
+    const used = [...new Set(msgCols.convId)];
+    await client.query(
+      `UPDATE conversations c SET max_seq = v.s FROM unnest($1::text[], $2::bigint[]) AS v(id, s) WHERE c.conv_id = v.id`,
+      [used, used.map((id) => convs.get(id)?.maxSeq ?? 0)],
+    );
+    if (ptsOf.size > 0) {
+      const users = [...ptsOf.keys()];
+      await client.query(
+        'UPDATE user_pts p SET pts = v.p FROM unnest($1::text[], $2::bigint[]) AS v(u, p) WHERE p.user_id = v.u',
+        [users, users.map((u) => ptsOf.get(u) ?? 0)],
+      );
+    }
+    return results;
+  }
+
+  /** The stamps already committed for the batch's (from, clientMsgId) pairs. */
+  private async storedStamps(client: PoolClient, batch: readonly NewMessage[]): Promise<Map<string, Stamp>> {
+    const froms: string[] = [];
+    const ids: string[] = [];
+    for (const m of batch) {
+      if (m.clientMsgId === undefined) continue;
+      froms.push(m.from);
+      ids.push(m.clientMsgId);
+    }
+    const stored = new Map<string, Stamp>();
+    if (ids.length === 0) return stored;
+    const { rows } = await client.query<StampRow>(
+      `SELECT ${STAMP_COLUMNS} FROM messages
+        WHERE (from_user, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [froms, ids],
+    );
+    for (const row of rows) stored.set(idemKey(row.fromUser, row.clientMsgId), toStamp(row));
+    return stored;
+  }
+
+  /**
+   * Makes the one-to-one and system conversations that start with this batch, then locks every
+   * conversation of the batch in conv_id order and reads its max_seq.
+   * @throws ImError CONVERSATION_NOT_FOUND for a group conversation that was never created
+   */
+  private async lockConversations(client: PoolClient, fresh: readonly NewMessage[]): Promise<Map<string, LockedConv>> {
+    const types = new Map<string, ConvType>();
+    for (const m of fresh) if (!types.has(m.convId)) types.set(m.convId, m.convType);
+    const starting = [...types].filter(([, type]) => !isGroupBacked(type));
+    if (starting.length > 0) {
+      await client.query(
+        `INSERT INTO conversations (conv_id, conv_type, created_at)
+         SELECT c, t, $3 FROM unnest($1::text[], $2::int[]) AS v(c, t) ORDER BY c COLLATE "C"
+         ON CONFLICT (conv_id) DO NOTHING`,
+        [starting.map(([id]) => id), starting.map(([, type]) => type), this.now()],
+      );
+    }
+    const { rows } = await client.query<{ convId: string; convType: ConvType; maxSeq: string }>(
+      `SELECT conv_id AS "convId", conv_type AS "convType", max_seq AS "maxSeq"
+         FROM conversations WHERE conv_id = ANY($1::text[]) ORDER BY conv_id FOR UPDATE`,
+      [[...types.keys()]],
+    );
+    const locked = new Map<string, LockedConv>(rows.map((r) => [r.convId, { convType: r.convType, maxSeq: num(r.maxSeq) }]));
+    for (const [convId, type] of types) {
+      const conv = locked.get(convId);
+      // Group conversations are made by createGroup; a message cannot conjure one.
+      if (!conv) throw err.convNotFound(convId);
+      if (conv.convType !== type) {
+        throw new Error(`message of conversation type ${type} for ${convId}, which has type ${conv.convType}`);
+      }
+    }
+    return locked;
+  }
+
+  /** Locks the pts row of every inbox user of `fresh` in user_id order (making missing ones at 0) and reads it. */
+  private async lockPts(client: PoolClient, fresh: readonly NewMessage[]): Promise<Map<string, number>> {
+    const users = [...new Set(fresh.flatMap((m) => m.inboxUsers))];
+    const ptsOf = new Map<string, number>();
+    if (users.length === 0) return ptsOf;
+    const { rows } = await client.query<{ userId: string; pts: string }>(
+      `INSERT INTO user_pts (user_id, pts) SELECT u, 0 FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C"
+       ON CONFLICT (user_id) DO UPDATE SET pts = user_pts.pts
+       RETURNING user_id AS "userId", pts`,
+      [users],
+    );
+    for (const row of rows) ptsOf.set(row.userId, num(row.pts));
+    return ptsOf;
+  }
+}
