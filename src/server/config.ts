@@ -19,8 +19,10 @@ export interface ServerConfig {
   host: string;
   /** TCP port; 0 picks a free one. */
   port: number;
-  /** SQLite file, or `:memory:` for a throwaway run. */
+  /** SQLite file, `:memory:` for a throwaway run, or a `postgres://` URL for a cluster. */
   db: string;
+  /** A `redis://` URL for a cluster's bus; undefined for the in-process bus of one node. */
+  busUrl: string | undefined;
   /** Authorises `/system/send`; generated and printed when not given. */
   adminToken: string | undefined;
   /** Snowflake node id, 0–1023; distinct per node of a cluster. */
@@ -72,6 +74,7 @@ export const DEFAULTS: Omit<ServerConfig, 'now'> = {
   host: '127.0.0.1',
   port: 7700,
   db: './im.db',
+  busUrl: undefined,
   adminToken: undefined,
   nodeId: 0,
   logLevel: 'info',
@@ -138,6 +141,9 @@ export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfi
   }
   if (config.adminToken !== undefined && config.adminToken.length < 8) {
     throw new ConfigError('admin token must be at least 8 characters');
+  }
+  if (config.busUrl !== undefined && !/^rediss?:\/\//i.test(config.busUrl)) {
+    throw new ConfigError(`bus must be a redis:// URL (or unset for the in-process bus), got "${config.busUrl}"`);
   }
   positiveInt('token TTL', config.tokenTtlMs);
   positiveInt('idle timeout', config.idleTimeoutMs);

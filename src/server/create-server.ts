@@ -59,7 +59,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const config = resolveConfig(rest);
   const logger = givenLogger ?? createLogger(config.logLevel);
   const store = givenStore ?? (await openStore(config.db));
-  const bus = givenBus ?? new MemoryBus();
+  const bus = givenBus ?? (await openBus(config.busUrl, store, logger).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  }));
   const metrics = new Metrics();
   const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
   const secret = await store.getOrInitMeta('token-secret', () => randomBytes(32).toString('base64url'));
@@ -207,6 +210,16 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * Rejects within about 10 s, when the URL is malformed or Redis does not answer, with an error
  * whose `name` is `'RedisBusError'` and whose one-line message names the URL (password hidden).
  */
+/**
+ * The bus named by `url` (`redis://…`), or the in-process one. A Redis bus's channel carries the
+ * cluster's identity, kept in its database: clusters sharing one Redis never see each other.
+ */
+async function openBus(url: string | undefined, store: MessageStore, logger: Logger): Promise<Bus> {
+  if (url === undefined) return new MemoryBus();
+  const clusterId = await store.getOrInitMeta('cluster-id', () => randomBytes(9).toString('base64url'));
+  return connectRedisBus(url, { clusterId, logger });
+}
+
 export async function connectRedisBus(url: string, options: { clusterId: string; logger?: Logger }): Promise<Bus> {
   const { RedisBus } = await import('./sync/redis/redis-bus.js');
   return RedisBus.connect(url, options);

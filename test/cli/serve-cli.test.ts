@@ -97,6 +97,7 @@ describe('im serve: command line', () => {
     ['--read-limit', 'IM_READ_LIMIT', '0'],
     ['--max-devices', 'IM_MAX_DEVICES', 'many'],
     ['--metrics-token', 'IM_METRICS_TOKEN', 'short'],
+    ['--bus', 'IM_BUS', 'nope'],
   ];
 
   it.each(BAD_SETTINGS)('names %s or %s, whichever set the bad value %j', async (flag, variable, value) => {
@@ -110,6 +111,18 @@ describe('im serve: command line', () => {
     expect(byVariable.code).toBe(2);
     expect(byVariable.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^im: error: ${variable} must .*, got "${value}"`))]);
     expect(byVariable.stderr).not.toContain(flag);
+  });
+
+  it('names --db or --bus in one line, exit 1, when the PostgreSQL or Redis they point at cannot be reached', async () => {
+    // Port 1 on loopback: nothing listens there, so both fail at once.
+    const bus = await im(['serve', '--db', ':memory:', '--port', '0', '--bus', 'redis://127.0.0.1:1'], { NO_COLOR: '1' });
+    expect(bus.code).toBe(1);
+    expect(bus.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^im: error: --bus: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/)]);
+
+    const db = await im(['serve', '--port', '0', '--db', 'postgres://im:secret@127.0.0.1:1/im'], { NO_COLOR: '1' });
+    expect(db.code).toBe(1);
+    expect(db.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^im: error: --db: cannot reach PostgreSQL .*postgres:\/\/im:\*\*\*@127\.0\.0\.1:1\/im/)]);
+    expect(db.stderr).not.toContain('secret');
   });
 
   it('names IM_PORT and IM_DB, not the flags, when a start-up failure comes from a variable', async () => {

@@ -37,6 +37,11 @@ function adminToken(v: string): string {
   return v;
 }
 
+function redisUrl(v: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/i.test(v)) throw new InvalidArgumentError('must be a redis:// URL like redis://127.0.0.1:6379');
+  return v;
+}
+
 function metricsToken(v: string): string {
   if (v.length < MIN_ADMIN_TOKEN) throw new InvalidArgumentError(`must be at least ${MIN_ADMIN_TOKEN} characters (or leave it unset to keep /metrics open)`);
   return v;
@@ -55,7 +60,8 @@ export function registerServe(program: Command): void {
     .description('start the IM server: HTTP API and WebSocket gateway on one port, SQLite storage')
     .addOption(new Option('-p, --port <port>', 'TCP port (0 picks a free one)').env('IM_PORT').default(7700).argParser(wholeNumber(0, 65535)))
     .addOption(new Option('--host <host>', 'interface to listen on').env('IM_HOST').default('127.0.0.1').argParser(nonEmpty))
-    .addOption(new Option('--db <path>', 'SQLite file, or :memory: for a throwaway run').env('IM_DB').default('./im.db').argParser(nonEmpty))
+    .addOption(new Option('--db <path|url>', 'SQLite file, :memory: for a throwaway run, or postgres://USER@HOST:PORT/DB for a cluster').env('IM_DB').default('./im.db').argParser(nonEmpty))
+    .addOption(new Option('--bus <url>', 'redis://HOST:PORT[/N]: the bus of a cluster (in-process when unset)').env('IM_BUS').argParser(redisUrl))
     .addOption(new Option('--admin-token <token>', 'token for POST /system/send, 8+ characters (generated when unset)').env('IM_ADMIN_TOKEN').argParser(adminToken))
     .addOption(new Option('--node-id <id>', 'Snowflake node id, distinct per node').env('IM_NODE_ID').default(0).argParser(wholeNumber(0, MAX_NODE_ID)))
     .addOption(new Option('--log-level <level>', 'log verbosity').env('IM_LOG_LEVEL').choices(LOG_LEVELS).default('info'))

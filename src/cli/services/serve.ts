@@ -8,6 +8,7 @@ export interface ServeOptions {
   port: number;
   host: string;
   db: string;
+  bus?: string;
   adminToken?: string;
   nodeId: number;
   logLevel: LogLevel;
@@ -33,6 +34,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     port: opts.port,
     host: opts.host,
     db: opts.db,
+    busUrl: opts.bus,
     adminToken: opts.adminToken,
     nodeId: opts.nodeId,
     logLevel: opts.logLevel,
@@ -75,7 +77,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 function readyBanner(server: ImServer, opts: ServeOptions): string {
   return [
     `im listening on ${server.httpUrl} (${server.wsUrl})`,
-    `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : opts.db}`,
+    `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : hidePassword(opts.db)}`,
+    ...(opts.bus === undefined ? [] : [`  ${theme.label('bus')}       ${hidePassword(opts.bus)}`]),
     `  ${theme.label('node id')}   ${opts.nodeId}`,
     `  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)`,
     `  ${theme.label('stop')}      Ctrl-C`,
@@ -84,6 +87,9 @@ function readyBanner(server: ImServer, opts: ServeOptions): string {
 }
 
 /** One line, so a supervisor can read the first line of stdout and know where to connect. */
+/** A URL's password never goes to the terminal or a log: `postgres://im:***@host/db`. */
+const hidePassword = (dbOrUrl: string): string => dbOrUrl.replace(/^([a-z]+:\/\/[^:/@\s]*:)[^@/\s]*@/i, '$1***@');
+
 function readyJson(server: ImServer, opts: ServeOptions): string {
   const ready = {
     event: 'listening',
@@ -91,7 +97,8 @@ function readyJson(server: ImServer, opts: ServeOptions): string {
     wsUrl: server.wsUrl,
     host: opts.host,
     port: server.port,
-    db: opts.db,
+    db: hidePassword(opts.db),
+    ...(opts.bus === undefined ? {} : { bus: hidePassword(opts.bus) }),
     nodeId: opts.nodeId,
     adminToken: server.adminToken,
   };
@@ -103,8 +110,11 @@ function readyJson(server: ImServer, opts: ServeOptions): string {
  * variable, a user who never typed that flag would look for it in vain, so name the variable.
  */
 function blameTheSetting(e: unknown, fromEnv: Readonly<Record<string, string>>): unknown {
-  if (!(e instanceof Error) || !['ListenError', 'StoreOpenError'].includes(e.name)) return e;
+  if (!(e instanceof Error) || !['ListenError', 'StoreOpenError', 'RedisBusError'].includes(e.name)) return e;
   let message = e.message;
+  // Network stores and buses say what failed but not which setting named them.
+  if (e.name === 'RedisBusError' && !/--bus\b/.test(message)) message = `--bus: ${message}`;
+  if (e.name === 'StoreOpenError' && /postgres(ql)?:\/\//i.test(message) && !/--db\b/.test(message)) message = `--db: ${message}`;
   for (const [flag, variable] of Object.entries(fromEnv)) {
     message = message.replace(new RegExp(`(?<![\\w-])${flag}(?![\\w-])`, 'g'), variable);
   }

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { match } from '../../src/client/match.js';
+import { ConvType } from '../../src/protocol/codes.js';
+import { pairConvId } from '../../src/protocol/ids.js';
+import { range, sortedNumbers } from '../helpers/frames.js';
+import { text } from '../helpers/messages.js';
+import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/pg-database.js';
+import { befriend, connectUser, registerUsers, startServer, type TestServer, type TestUser } from '../helpers/server.js';
+
+/**
+ * Two `im` nodes on one PostgreSQL database and one Redis bus are one server: a token from one
+ * works on the other, a message sent on one is pushed on the other with the receiver's pts, seq
+ * stays gap-free under concurrent sends from both, and a device connecting on one node KICKs its
+ * older connection on the other. Real PostgreSQL and Redis (IM_TEST_PG_URL, IM_TEST_REDIS_URL).
+ */
+
+if (!PG_URL || !REDIS_URL) {
+  console.log('Cluster tests skipped: set IM_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres and IM_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them');
+}
+
+describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function cluster(): Promise<[TestServer, TestServer]> {
+    const db = await createTestDatabase(PG_URL!);
+    cleanups.push(() => db.drop());
+    const node = async (nodeId: number) => {
+      const server = await startServer({ db: db.url, busUrl: REDIS_URL, nodeId, scryptCost: 1024 });
+      cleanups.push(() => server.close());
+      return server;
+    };
+    // One after the other: the second finds the schema and the cluster id the first created.
+    const one = await node(1);
+    return [one, await node(2)];
+  }
+
+  const on = (server: TestServer, user: TestUser) => ({ ...user, http: server.http.withToken(user.token) });
+
+  it('delivers a message sent on node 1 to a device on node 2, with the token of node 1', async () => {
+    const [n1, n2] = await cluster();
+    const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
+    await befriend(alice!, bob!);
+    const aliceWs = await connectUser(n1, alice!);
+    const bobWs = await connectUser(n2, on(n2, bob!));
+    cleanups.push(() => aliceWs.close(), () => bobWs.close());
+
+    const ack = await aliceWs.send(text('bob', 'across nodes'));
+    const push = await bobWs.waitFor(match.push({ text: 'across nodes' }));
+
+    expect(ack.stamp).toMatchObject({ seq: 1, pts: 1 });
+    expect(push.stamp).toMatchObject({ msgId: ack.stamp.msgId, seq: 1, pts: 1 });
+    expect(push.route.from).toBe('alice');
+    // SYNC on node 2 returns it too
+    expect((await bobWs.sync(0)).content.messages.map((m) => m.stamp.msgId)).toEqual([ack.stamp.msgId]);
+  });
+
+  it('keeps seq gap-free and unique, and each user\'s pts contiguous, under concurrent sends on both nodes', async () => {
+    const [n1, n2] = await cluster();
+    const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
+    await befriend(alice!, bob!);
+    const aliceWs = await connectUser(n1, alice!);
+    const bobWs = await connectUser(n2, on(n2, bob!));
+    cleanups.push(() => aliceWs.close(), () => bobWs.close());
+
+    const acks = await Promise.all([
+      ...range(1, 100).map((i) => aliceWs.send(text('bob', `a${i}`))),
+      ...range(1, 100).map((i) => bobWs.send(text('alice', `b${i}`))),
+    ]);
+
+    expect(sortedNumbers(acks.map((a) => a.stamp.seq))).toEqual(range(1, 200));
+    const history = await aliceWs.syncAll(0, 500);
+    expect(history.messages.map((m) => m.stamp.pts)).toEqual(range(1, 200));
+    expect(sortedNumbers(history.messages.map((m) => m.stamp.seq))).toEqual(range(1, 200));
+    const convIds = new Set(history.messages.map((m) => m.stamp.convId));
+    expect([...convIds]).toEqual([pairConvId(ConvType.SINGLE, 'alice', 'bob')]);
+  });
+
+  it('KICKs a device on node 1 when the same device connects on node 2', async () => {
+    const [n1, n2] = await cluster();
+    const [alice] = await registerUsers(n1, ['alice']);
+    const older = await connectUser(n1, alice!, 'phone');
+    const newer = await connectUser(n2, on(n2, alice!), 'phone');
+    cleanups.push(() => newer.close());
+
+    expect((await older.waitFor(match.kick())).content.reason).toEqual(expect.any(String));
+    expect((await older.waitForClose()).code).toBe(4001);
+    expect(newer.isOpen).toBe(true);
+  });
+});
