@@ -28,4 +28,4 @@ export class UserError extends Error {
 }
 
 /** Errors from the server's own modules that are the user's to fix, by class name. */
-export const USER_FIXABLE = new Set(['UserError', 'ConfigError', 'ListenError', 'StoreOpenError', 'RedisBusError']);
+export const USER_FIXABLE = new Set(['UserError', 'ConfigError', 'ListenError', 'StoreOpenError', 'RedisBusError', 'NodeClaimError']);

@@ -25,8 +25,16 @@ export interface ServerConfig {
   busUrl: string | undefined;
   /** Authorises `/system/send`; generated and printed when not given. */
   adminToken: string | undefined;
-  /** Snowflake node id, 0–1023; distinct per node of a cluster. */
-  nodeId: number;
+  /**
+   * Snowflake node id, 0–1023; distinct per node of a cluster, guarded by a lease in the store.
+   * Undefined: the lowest free id on PostgreSQL, 0 on SQLite (ImServer.nodeId is the one taken).
+   */
+  nodeId: number | undefined;
+  /**
+   * How long a node's lease on its node id lasts without a renewal (renewed every third of it):
+   * a node killed with -9 frees its id within this time.
+   */
+  nodeLeaseTtlMs: number;
   logLevel: LogLevel;
   /** Lifetime of login tokens. */
   tokenTtlMs: number;
@@ -76,7 +84,8 @@ export const DEFAULTS: Omit<ServerConfig, 'now'> = {
   db: './im.db',
   busUrl: undefined,
   adminToken: undefined,
-  nodeId: 0,
+  nodeId: undefined,
+  nodeLeaseTtlMs: 10_000,
   logLevel: 'info',
   tokenTtlMs: 7 * 24 * 3600 * 1000,
   idleTimeoutMs: 60_000,
@@ -133,9 +142,10 @@ export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfi
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`port must be 0-65535, got ${config.port}`);
   }
-  if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > MAX_NODE_ID) {
+  if (config.nodeId !== undefined && (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > MAX_NODE_ID)) {
     throw new ConfigError(`node id must be 0-${MAX_NODE_ID}, got ${config.nodeId}`);
   }
+  positiveInt('node lease TTL', config.nodeLeaseTtlMs, 3);
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got ${config.logLevel}`);
   }

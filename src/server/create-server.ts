@@ -37,6 +37,9 @@ export interface ImServer {
   wsUrl: string;
   port: number;
   adminToken: string;
+  /** The Snowflake node id this node holds the lease on (`--node-id`, or the free one it took). */
+  nodeId: number;
+  /** Its `nodeId` is the one held, never undefined. */
   config: Readonly<ServerConfig>;
   /** Graceful: stops accepting, answers in-flight frames, closes sockets, then the store. */
   close(): Promise<void>;
@@ -56,20 +59,33 @@ export interface CreateServerOptions extends ServerOptions {
  */
 export async function createServer(options: CreateServerOptions = {}): Promise<ImServer> {
   const { logger: givenLogger, store: givenStore, bus: givenBus, ...rest } = options;
-  const config = resolveConfig(rest);
-  const logger = givenLogger ?? createLogger(config.logLevel);
-  const store = givenStore ?? (await openStore(config.db));
-  const bus = givenBus ?? (await openBus(config.busUrl, store, logger).catch(async (e: unknown) => {
+  const resolved = resolveConfig(rest);
+  const logger = givenLogger ?? createLogger(resolved.logLevel);
+  const store = givenStore ?? (await openStore(resolved.db));
+  // Before the node listens: a node id another live node holds, or a bus that cannot reach the
+  // other nodes of the database, stops the start here (NodeClaimError). A given bus counts as shared.
+  const lease = await holdNodeLease(store, resolved, givenBus !== undefined || resolved.busUrl !== undefined ? 'redis' : 'memory', logger).catch(
+    async (e: unknown) => {
+      await store.close();
+      throw e;
+    },
+  );
+  const { nodeId } = lease;
+  /** Closes what was opened so far when the start fails after the claim. */
+  const abandon = async (e: unknown): Promise<never> => {
+    await lease.release();
     await store.close();
     throw e;
-  }));
+  };
+  const config: Readonly<ServerConfig> = Object.freeze({ ...resolved, nodeId });
+  const bus = givenBus ?? (await openBus(config.busUrl, store, logger).catch(abandon));
   const metrics = new Metrics();
   const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
   const secret = await store.getOrInitMeta('token-secret', () => randomBytes(32).toString('base64url'));
   const tokens = new SessionTokens(new TokenSigner(secret, config.tokenTtlMs, config.now), store);
   const logins = new LoginThrottle(config.loginLimit, config.now);
 
-  const ids = new Snowflake(config.nodeId, config.now);
+  const ids = new Snowflake(nodeId, config.now);
   const committer = new BatchCommitter(store, config.maxBatch, metrics, logger);
   const filter = createConversationFilter(store);
   const storeStage = createStoreStage(ids, committer, config.now);
@@ -87,17 +103,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   // Live before the node listens: it never misses an event published after its start.
   let unsubscribe: () => Promise<void>;
   try {
-    unsubscribe = await bus.subscribe(new Deliverer(config.nodeId, sessions, logger).handle);
+    unsubscribe = await bus.subscribe(new Deliverer(nodeId, sessions, logger).handle);
   } catch (e) {
-    await store.close();
-    throw e;
+    return abandon(e);
   }
 
   async function systemSend(to: string, msgType: MsgType, content: Content): Promise<Stamp> {
     const outcome = await runPipeline(SYSTEM_STAGES, {
       kind: 'submitted',
       from: SYSTEM_USER,
-      origin: { nodeId: config.nodeId, connId: 'http' },
+      origin: { nodeId, connId: 'http' },
       convType: ConvType.SYSTEM_CONVERSATION,
       msgType,
       to,
@@ -114,7 +129,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const http = createHttpServer(createHttpApi({ domain, store, tokens, adminToken, config, metrics, logger, systemSend }));
   http.keepAliveTimeout = 5000;
   const gateway = new WsGateway(http, {
-    nodeId: config.nodeId,
+    nodeId,
     config,
     stages: STAGES,
     reads: createReadCommands(
@@ -135,8 +150,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
     await listen(http, config.port, config.host);
   } catch (e) {
     await unsubscribe();
-    await store.close();
-    throw e;
+    return abandon(e);
   }
   const { port } = http.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -147,6 +161,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
     wsUrl: `ws://${host}:${port}/ws`,
     port,
     adminToken,
+    nodeId,
     config,
     close: () =>
       (closing ??= (async () => {
@@ -157,7 +172,58 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
         await committer.drain();
         await unsubscribe();
         await bus.close();
+        await lease.release();
         await store.close();
+      })()),
+  };
+}
+
+interface HeldLease {
+  nodeId: number;
+  /** Stops renewing and gives the id up (once; later calls do nothing). Never rejects. */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims the node id (config.nodeId, or a free one) for config.nodeLeaseTtlMs and renews it every
+ * third of that on an unref'd timer. A renewal that fails is a warning (the next one may work);
+ * a lease found taken by another node is an error: two nodes now stamp msgIds with one id.
+ */
+async function holdNodeLease(store: MessageStore, config: Readonly<ServerConfig>, bus: 'memory' | 'redis', logger: Logger): Promise<HeldLease> {
+  const instance = randomBytes(12).toString('base64url');
+  const ttlMs = config.nodeLeaseTtlMs;
+  const { nodeId } = await store.claimNode({ ...(config.nodeId === undefined ? {} : { nodeId: config.nodeId }), instance, bus, ttlMs });
+  let renewing: Promise<void> | undefined;
+  let lost = false;
+  const timer = setInterval(() => {
+    if (renewing) return;
+    renewing = store
+      .renewNode(nodeId, instance, ttlMs)
+      .then(
+        (held) => {
+          if (!held && !lost) {
+            logger.error('node id lease lost: another node took this node id after this node failed to renew it in time; msgIds may collide, restart this node', { nodeId });
+          } else if (held && lost) {
+            logger.info('node id lease held again', { nodeId });
+          }
+          lost = !held;
+        },
+        (e: unknown) => logger.warn('could not renew the node id lease; retrying', { nodeId, error: e instanceof Error ? e.message : String(e) }),
+      )
+      .finally(() => (renewing = undefined));
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  timer.unref();
+  let released: Promise<void> | undefined;
+  return {
+    nodeId,
+    release: () =>
+      (released ??= (async () => {
+        clearInterval(timer);
+        await renewing;
+        if (lost) return;
+        await store.releaseNode(nodeId, instance).catch((e: unknown) =>
+          logger.warn('could not release the node id lease; it expires by itself', { nodeId, error: e instanceof Error ? e.message : String(e) }),
+        );
       })()),
   };
 }

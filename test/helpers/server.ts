@@ -63,6 +63,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     wsUrl: server.wsUrl,
     port: server.port,
     adminToken: server.adminToken,
+    nodeId: server.nodeId,
     config: server.config,
     close: () => server.close(),
     logs,

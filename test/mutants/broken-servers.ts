@@ -14,6 +14,8 @@ import type {
   HistoryQuery,
   InboxPage,
   MessageStore,
+  NodeClaim,
+  NodeLease,
   NewGroup,
   NewMessage,
   NewUser,
@@ -54,6 +56,15 @@ export class ForwardingStore implements MessageStore {
   }
   getOrInitMeta(key: string, init: () => string): Promise<string> {
     return this.inner.getOrInitMeta(key, init);
+  }
+  claimNode(claim: NodeClaim): Promise<NodeLease> {
+    return this.inner.claimNode(claim);
+  }
+  renewNode(nodeId: number, instance: string, ttlMs: number): Promise<boolean> {
+    return this.inner.renewNode(nodeId, instance, ttlMs);
+  }
+  releaseNode(nodeId: number, instance: string): Promise<void> {
+    return this.inner.releaseNode(nodeId, instance);
   }
   createUser(user: NewUser): Promise<void> {
     return this.inner.createUser(user);

@@ -10,7 +10,8 @@ export interface ServeOptions {
   db: string;
   bus?: string;
   adminToken?: string;
-  nodeId: number;
+  /** Undefined: a free one on PostgreSQL, 0 on SQLite (the banner shows the one taken). */
+  nodeId?: number;
   logLevel: LogLevel;
   tokenTtl?: number;
   idleTimeout?: number;
@@ -79,7 +80,7 @@ function readyBanner(server: ImServer, opts: ServeOptions): string {
     `im listening on ${server.httpUrl} (${server.wsUrl})`,
     `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : hidePassword(opts.db)}`,
     ...(opts.bus === undefined ? [] : [`  ${theme.label('bus')}       ${hidePassword(opts.bus)}`]),
-    `  ${theme.label('node id')}   ${opts.nodeId}`,
+    `  ${theme.label('node id')}   ${server.nodeId}`,
     `  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)`,
     `  ${theme.label('stop')}      Ctrl-C`,
     '',
@@ -99,7 +100,7 @@ function readyJson(server: ImServer, opts: ServeOptions): string {
     port: server.port,
     db: hidePassword(opts.db),
     ...(opts.bus === undefined ? {} : { bus: hidePassword(opts.bus) }),
-    nodeId: opts.nodeId,
+    nodeId: server.nodeId,
     adminToken: server.adminToken,
   };
   return `${JSON.stringify(ready)}\n`;
@@ -110,7 +111,7 @@ function readyJson(server: ImServer, opts: ServeOptions): string {
  * variable, a user who never typed that flag would look for it in vain, so name the variable.
  */
 function blameTheSetting(e: unknown, fromEnv: Readonly<Record<string, string>>): unknown {
-  if (!(e instanceof Error) || !['ListenError', 'StoreOpenError', 'RedisBusError'].includes(e.name)) return e;
+  if (!(e instanceof Error) || !['ListenError', 'StoreOpenError', 'RedisBusError', 'NodeClaimError'].includes(e.name)) return e;
   let message = e.message;
   // Network stores and buses say what failed but not which setting named them.
   if (e.name === 'RedisBusError' && !/--bus\b/.test(message)) message = `--bus: ${message}`;

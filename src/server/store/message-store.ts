@@ -30,6 +30,24 @@ export interface MessageStore {
    */
   getOrInitMeta(key: string, init: () => string): Promise<string>;
 
+  // ---- node-id lease (cluster mode) --------------------------------------------------------
+  /**
+   * Takes the lease on a Snowflake node id for `ttlMs`: the given `nodeId`, or (when undefined)
+   * the lowest free one. A lease whose holder stopped renewing it is free once it expires, so a
+   * node killed with -9 frees its id within `ttlMs`. A node on the in-process bus must be the
+   * only live node of its database (it would never deliver across nodes), and no node may join
+   * one that is.
+   * @throws NodeClaimError (node-claim-error.ts) naming `--node-id` or `--bus`
+   */
+  claimNode(claim: NodeClaim): Promise<NodeLease>;
+  /**
+   * Extends this instance's lease on `nodeId` by `ttlMs` from now. Resolves false when the lease
+   * was lost: it expired and another node has taken the id since.
+   */
+  renewNode(nodeId: number, instance: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once (a clean stop), when this instance still holds it. */
+  releaseNode(nodeId: number, instance: string): Promise<void>;
+
   // ---- users -----------------------------------------------------------------------------
   /** @throws ImError USER_EXISTS */
   createUser(user: NewUser): Promise<void>;
@@ -124,6 +142,24 @@ export interface MessageStore {
   markRead(userId: string, convId: string, seq: number): Promise<ReadResult>;
   /** The user's conversations, most recent activity first. */
   listConversations(userId: string): Promise<ConversationSummary[]>;
+}
+
+export interface NodeClaim {
+  /** The id asked for (`--node-id`); undefined takes the lowest free one. */
+  nodeId?: number;
+  /** Identifies this process's lease (random per start); renew and release must match it. */
+  instance: string;
+  /**
+   * `'memory'`: the in-process bus, which reaches this node only; `'redis'`: a bus shared by the
+   * nodes of a cluster (any bus given to createServer counts as shared).
+   */
+  bus: 'memory' | 'redis';
+  /** How long the lease lasts without a renewal. */
+  ttlMs: number;
+}
+
+export interface NodeLease {
+  nodeId: number;
 }
 
 /** A group as the filter needs it; `GroupInfo` adds the member count. */

@@ -41,7 +41,8 @@ export interface HttpApiDeps {
 function endpoints(deps: HttpApiDeps): Endpoint[] {
   const { store, config, domain } = deps;
   return [
-    ...opsRoutes({ ...deps, nodeId: config.nodeId }),
+    // createServer passes the config with the node id it holds; 0 for a config that never claimed one.
+    ...opsRoutes({ ...deps, nodeId: config.nodeId ?? 0 }),
     ...mount(API_PREFIX, [
       ...userRoutes(domain),
       ...friendRoutes(domain),

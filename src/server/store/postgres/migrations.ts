@@ -123,6 +123,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'nodes: the lease on each live node\'s Snowflake node id and the kind of bus it runs with',
+    sql: `
+      -- One row per node id that a node holds or held; a row whose expires_at has passed (by the
+      -- database clock, in ms since the epoch) is free. Written only under NODES_LOCK_KEY.
+      CREATE TABLE nodes (
+        node_id    INTEGER PRIMARY KEY CHECK (node_id BETWEEN 0 AND 1023),
+        instance   TEXT NOT NULL,
+        bus        TEXT NOT NULL CHECK (bus IN ('memory', 'redis')),
+        expires_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

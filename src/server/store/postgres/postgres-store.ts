@@ -13,6 +13,8 @@ import type {
   InboxPage,
   MessageStore,
   NewGroup,
+  NodeClaim,
+  NodeLease,
   NewMessage,
   NewUser,
   PairRelation,
@@ -21,6 +23,7 @@ import type {
   UserRecord,
 } from '../message-store.js';
 import { MessageQueries, isGroupBacked } from './message-queries.js';
+import * as leases from './node-leases.js';
 import { openPool, redactUrl } from './open-pool.js';
 import type { PgPoolOptions } from './open-pool.js';
 import { MESSAGE_COLUMNS, num, toStoredMessage } from './rows.js';
@@ -118,6 +121,20 @@ export class PostgresStore implements MessageStore {
     const value = await select();
     if (value === undefined) throw new Error(`meta ${key} was neither stored nor found`);
     return value;
+  }
+
+  // ---- node-id lease (node-leases.ts; the database clock) ---------------------------------
+  /** @throws NodeClaimError naming --node-id or --bus */
+  async claimNode(claim: NodeClaim): Promise<NodeLease> {
+    return leases.claimNode(this.live(), this.where, claim);
+  }
+
+  async renewNode(nodeId: number, instance: string, ttlMs: number): Promise<boolean> {
+    return leases.renewNode(this.live(), nodeId, instance, ttlMs);
+  }
+
+  async releaseNode(nodeId: number, instance: string): Promise<void> {
+    await leases.releaseNode(this.live(), nodeId, instance);
   }
 
   // ---- users -------------------------------------------------------------------------------

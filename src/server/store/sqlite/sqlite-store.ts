@@ -10,6 +10,8 @@ import type {
   HistoryQuery,
   InboxPage,
   MessageStore,
+  NodeClaim,
+  NodeLease,
   NewGroup,
   NewMessage,
   NewUser,
@@ -119,6 +121,20 @@ export class SqliteStore implements MessageStore {
   async getOrInitMeta(key: string, init: () => string): Promise<string> {
     return this.live().users.getOrInitMeta(key, init);
   }
+
+  // ---- node-id lease -------------------------------------------------------------------------
+  /** The file's exclusive lock already means one node: the given id (default 0) is this node's. */
+  async claimNode(claim: NodeClaim): Promise<NodeLease> {
+    this.live();
+    return { nodeId: claim.nodeId ?? 0 };
+  }
+
+  async renewNode(_nodeId: number, _instance: string, _ttlMs: number): Promise<boolean> {
+    this.live();
+    return true;
+  }
+
+  async releaseNode(_nodeId: number, _instance: string): Promise<void> {}
 
   // ---- users -------------------------------------------------------------------------------
   async createUser(user: NewUser): Promise<void> {
