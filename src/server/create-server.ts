@@ -126,7 +126,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   }
 
   const domain = createDomain({ store, bus, tokens, logins, scryptCost: config.scryptCost });
-  const http = createHttpServer(createHttpApi({ domain, store, tokens, adminToken, config, metrics, logger, systemSend }));
+  const http = createHttpServer(createHttpApi({ domain, store, bus, tokens, adminToken, config, metrics, logger, systemSend }));
   http.keepAliveTimeout = 5000;
   const gateway = new WsGateway(http, {
     nodeId,

@@ -87,8 +87,10 @@ export class ApiHarness {
       return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to], sendTime: r.sendTime };
     };
     const logins = new LoginThrottle(config.loginLimit, now);
+    const bus = new MemoryBus();
     const handler = createHttpApi({
-      domain: createDomain({ store, bus: new MemoryBus(), tokens, logins, scryptCost: config.scryptCost }),
+      domain: createDomain({ store, bus, tokens, logins, scryptCost: config.scryptCost }),
+      bus,
       store,
       tokens,
       adminToken: ADMIN_TOKEN,

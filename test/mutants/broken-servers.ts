@@ -176,6 +176,9 @@ export class ForwardingBus implements Bus {
   subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>> {
     return this.inner.subscribe(handler);
   }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -21,6 +21,8 @@ export interface Bus {
    */
   subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>>;
   /** Stops delivery to every handler and releases connections. */
+  /** Resolves while the bus can carry events between nodes (for /healthz); rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { err } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { MessageStore } from '../../store/message-store.js';
+import type { Bus } from '../../sync/bus.js';
 import { createAuthenticator } from './auth.js';
 import { readJsonBody } from './body.js';
 import { conversationRoutes } from './conversation-routes.js';
@@ -28,6 +29,8 @@ export interface HttpApiDeps {
   domain: Domain;
   /** What the routes still read directly: /healthz and /conversation/list. */
   store: Pick<MessageStore, 'ping' | 'listConversations'>;
+  /** /healthz asks it too: a node cut off from the others is not healthy. */
+  bus: Pick<Bus, 'ping'>;
   /** Authenticates `user` endpoints. */
   tokens: SessionTokens;
   adminToken: string;

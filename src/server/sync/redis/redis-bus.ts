@@ -41,6 +41,9 @@ const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 2_000
  *   when Redis has confirmed it. ioredis reconnects by itself and, with `autoResubscribe`,
  *   subscribes again: events published while the subscriber is away are lost (at-most-once).
  */
+/** How long /healthz waits for Redis to answer. */
+const PING_TIMEOUT_MS = 1000;
+
 export class RedisBus implements Bus {
   /**
    * Connects both connections; rejects with a `RedisBusError` naming the URL (password hidden)
@@ -118,6 +121,12 @@ export class RedisBus implements Bus {
   /** Events dropped since `connect` because Redis was unreachable (or slow beyond `MAX_IN_FLIGHT`). */
   get dropped(): number {
     return this.droppedCount;
+  }
+
+  /** A PING on the publisher's connection, answered within a second; rejects while Redis is away. */
+  async ping(): Promise<void> {
+    if (this.pub.status !== 'ready') throw new Error(`redis bus is ${this.pub.status}`);
+    await withTimeout(this.pub.ping(), PING_TIMEOUT_MS, `no PONG within ${PING_TIMEOUT_MS} ms`);
   }
 
   /** Never throws and never waits: a publish that cannot go out now is dropped and counted. */
