@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
-import { ConvType } from '../../src/protocol/codes.js';
+import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
 import { range, sortedNumbers } from '../helpers/frames.js';
-import { text } from '../helpers/messages.js';
+import { groupText, text, textSend } from '../helpers/messages.js';
 import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/pg-database.js';
 import { befriend, connectUser, registerUsers, startServer, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -76,6 +76,50 @@ describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => 
     expect(sortedNumbers(history.messages.map((m) => m.stamp.seq))).toEqual(range(1, 200));
     const convIds = new Set(history.messages.map((m) => m.stamp.convId));
     expect([...convIds]).toEqual([pairConvId(ConvType.SINGLE, 'alice', 'bob')]);
+  });
+
+  it('returns the first stamp to a retry (same clientMsgId) sent on the other node, and stores it once', async () => {
+    const [n1, n2] = await cluster();
+    const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
+    await befriend(alice!, bob!);
+    const onNode1 = await connectUser(n1, alice!, 'phone');
+    const onNode2 = await connectUser(n2, on(n2, alice!), 'laptop');
+    cleanups.push(() => onNode1.close(), () => onNode2.close());
+
+    const first = await onNode1.send(text('bob', 'once', { clientMsgId: 'c-1' }));
+    const retry = await onNode2.send(text('bob', 'once, again', { clientMsgId: 'c-1' }));
+
+    expect(retry.stamp).toMatchObject({ msgId: first.stamp.msgId, seq: first.stamp.seq });
+    const bobWs = await connectUser(n2, on(n2, bob!));
+    cleanups.push(() => bobWs.close());
+    expect((await bobWs.sync(0)).content.messages).toHaveLength(1);
+  });
+
+  it('refuses a member removed on node 1 at once on node 2, and delivers group, chatroom and READ_NOTIFY frames across nodes', async () => {
+    const [n1, n2] = await cluster();
+    const [alice, bob, carol] = await registerUsers(n1, ['alice', 'bob', 'carol']);
+    await alice!.http.groupCreate({ groupId: 'team', type: ConvType.GROUP, name: 'Team', members: ['bob', 'carol'] });
+    await alice!.http.groupCreate({ groupId: 'room', type: ConvType.CHATROOM, name: 'Room', members: ['bob'] });
+    const aliceWs = await connectUser(n1, alice!);
+    const bobWs = await connectUser(n2, on(n2, bob!));
+    const bobOnNode1 = await connectUser(n1, bob!, 'laptop');
+    const carolWs = await connectUser(n2, on(n2, carol!));
+    cleanups.push(() => aliceWs.close(), () => bobWs.close(), () => bobOnNode1.close(), () => carolWs.close());
+
+    // a GROUP message from node 1 reaches both members on node 2, each with their own pts
+    const ack = await aliceWs.send(groupText('team', 'hello team'));
+    expect((await bobWs.waitFor(match.push({ text: 'hello team' }))).stamp).toMatchObject({ seq: ack.stamp.seq, pts: 1 });
+    await carolWs.waitFor(match.push({ text: 'hello team' }));
+    // a CHATROOM message reaches the member online on the other node (no pts: read diffusion)
+    await aliceWs.send(textSend(ConvType.CHATROOM, 'room', 'hello room'));
+    expect((await bobWs.waitFor(match.push({ text: 'hello room' }))).stamp.pts).toBeUndefined();
+    // bob's READ on node 2 notifies his other device, on node 1
+    await bobWs.read('group:team', ack.stamp.seq!);
+    expect((await bobOnNode1.waitFor(match.readNotify({ convId: 'group:team', userId: 'bob' }))).content.readSeq).toBe(ack.stamp.seq);
+
+    // carol is removed on node 1; her very next SEND on node 2 is refused
+    await alice!.http.groupRemoveMembers('team', ['carol']);
+    await expect(carolWs.send(groupText('team', 'still here?'))).rejects.toMatchObject({ code: ErrorCode.NOT_MEMBER });
   });
 
   it('KICKs a device on node 1 when the same device connects on node 2', async () => {
