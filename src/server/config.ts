@@ -127,7 +127,7 @@ const definedOnly = <T extends object>(o: T | undefined): Partial<T> =>
 
 /** Merges defaults once, rejects contradictions, freezes. */
 export function resolveConfig(options: ServerOptions = {}): Readonly<ServerConfig> {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const defined = definedOnly(options);
   const config: ServerConfig = {
     ...DEFAULTS,
     now: Date.now,

@@ -22,6 +22,12 @@ const DRIVERS: Record<string, string> = { pg: 'server/store/postgres/', ioredis:
 const staticImportOf = (text: string, spec: string) =>
   new RegExp(`^[ \\t]*(?:import|export)\\s[^;]*?from\\s*'${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`, 'm').test(text);
 
+/** A static, non-type import or re-export of a module in `folder` (e.g. `server/store/postgres/`). */
+function staticValueImportOf(folder: string): RegExp {
+  const inFolder = folder.replace(/^server\//, '').replace(/\//g, '\\/');
+  return new RegExp(`(?:^|\\n)[ \\t]*(?:import|export)\\s+(?!type\\s)[^;]*?from\\s*'[^']*${inFolder}[^']*'`);
+}
+
 describe('cluster drivers are loaded lazily', () => {
   it.each(Object.entries(DRIVERS))('imports %s only inside %s', (driver, folder) => {
     const offenders = source.filter(({ file, text }) => !file.startsWith(folder) && (staticImportOf(text, driver) || text.includes(`import('${driver}')`)));
@@ -29,14 +35,13 @@ describe('cluster drivers are loaded lazily', () => {
   });
 
   it.each(Object.values(DRIVERS))('imports the adapter folder %s only dynamically (or for types), from outside it', (folder) => {
-    const inFolder = folder.replace(/^server\//, '').replace(/\//g, '\\/');
-    const staticValueImport = new RegExp(`(?:^|\\n)[ \\t]*(?:import|export)\\s+(?!type\\s)[^;]*?from\\s*'[^']*${inFolder}[^']*'`);
+    const staticValueImport = staticValueImportOf(folder);
     const offenders = source.filter(({ file, text }) => !file.startsWith(folder) && staticValueImport.test(text));
     expect(offenders.map((o) => o.file)).toEqual([]);
   });
 
   it('would catch a static import spread over lines, and lets a dynamic or type-only one pass', () => {
-    const staticValueImport = /(?:^|\n)[ \t]*(?:import|export)\s+(?!type\s)[^;]*?from\s*'[^']*store\/postgres\/[^']*'/;
+    const staticValueImport = staticValueImportOf('server/store/postgres/');
     expect(staticValueImport.test("import {\n  PostgresStore,\n} from './store/postgres/postgres-store.js';")).toBe(true);
     expect(staticValueImport.test("export * from '../store/postgres/index.js';")).toBe(true);
     expect(staticValueImport.test("import type { PostgresStore } from './store/postgres/postgres-store.js';")).toBe(false);

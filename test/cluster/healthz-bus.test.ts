@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/codes.js';
-import { REDIS_URL } from '../helpers/pg-database.js';
+import { REDIS_URL } from '../helpers/cluster-services.js';
 import { RedisProcess, freePort } from '../helpers/redis-server.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 

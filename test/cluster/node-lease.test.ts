@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnIm } from '../cli/spawn-im.js';
 import { runIm } from '../helpers/cli.js';
-import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/pg-database.js';
+import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
 import { ensureBuilt, useSpawnHarness, type SpawnedServer } from '../helpers/spawn-server.js';
 
 /**

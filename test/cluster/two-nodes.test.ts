@@ -4,7 +4,7 @@ import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
 import { range, sortedNumbers } from '../helpers/frames.js';
 import { groupText, text, textSend } from '../helpers/messages.js';
-import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/pg-database.js';
+import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
 import { befriend, connectUser, registerUsers, startServer, type TestServer, type TestUser } from '../helpers/server.js';
 
 /**
@@ -37,15 +37,23 @@ describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => 
     return [one, await node(2)];
   }
 
-  const on = (server: TestServer, user: TestUser) => ({ ...user, http: server.http.withToken(user.token) });
+  /** A device of `user` on `server` (its token is valid on every node), closed after the test. */
+  async function connect(server: TestServer, user: TestUser, device?: string) {
+    const client = await connectUser(server, { ...user, http: server.http.withToken(user.token) }, device);
+    cleanups.push(() => client.close());
+    return client;
+  }
 
-  it('delivers a message sent on node 1 to a device on node 2, with the token of node 1', async () => {
+  /** Two nodes; alice and bob, friends, registered on node 1; alice connected there, bob on node 2. */
+  async function friendsOnTwoNodes() {
     const [n1, n2] = await cluster();
     const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
     await befriend(alice!, bob!);
-    const aliceWs = await connectUser(n1, alice!);
-    const bobWs = await connectUser(n2, on(n2, bob!));
-    cleanups.push(() => aliceWs.close(), () => bobWs.close());
+    return { n1, n2, alice: alice!, bob: bob!, aliceWs: await connect(n1, alice!), bobWs: await connect(n2, bob!) };
+  }
+
+  it('delivers a message sent on node 1 to a device on node 2, with the token of node 1', async () => {
+    const { aliceWs, bobWs } = await friendsOnTwoNodes();
 
     const ack = await aliceWs.send(text('bob', 'across nodes'));
     const push = await bobWs.waitFor(match.push({ text: 'across nodes' }));
@@ -58,12 +66,7 @@ describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => 
   });
 
   it('keeps seq gap-free and unique, and each user\'s pts contiguous, under concurrent sends on both nodes', async () => {
-    const [n1, n2] = await cluster();
-    const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
-    await befriend(alice!, bob!);
-    const aliceWs = await connectUser(n1, alice!);
-    const bobWs = await connectUser(n2, on(n2, bob!));
-    cleanups.push(() => aliceWs.close(), () => bobWs.close());
+    const { aliceWs, bobWs } = await friendsOnTwoNodes();
 
     const acks = await Promise.all([
       ...range(1, 100).map((i) => aliceWs.send(text('bob', `a${i}`))),
@@ -79,19 +82,13 @@ describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => 
   });
 
   it('returns the first stamp to a retry (same clientMsgId) sent on the other node, and stores it once', async () => {
-    const [n1, n2] = await cluster();
-    const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
-    await befriend(alice!, bob!);
-    const onNode1 = await connectUser(n1, alice!, 'phone');
-    const onNode2 = await connectUser(n2, on(n2, alice!), 'laptop');
-    cleanups.push(() => onNode1.close(), () => onNode2.close());
+    const { n2, alice, aliceWs, bobWs } = await friendsOnTwoNodes();
+    const aliceOnNode2 = await connect(n2, alice, 'laptop');
 
-    const first = await onNode1.send(text('bob', 'once', { clientMsgId: 'c-1' }));
-    const retry = await onNode2.send(text('bob', 'once, again', { clientMsgId: 'c-1' }));
+    const first = await aliceWs.send(text('bob', 'once', { clientMsgId: 'c-1' }));
+    const retry = await aliceOnNode2.send(text('bob', 'once, again', { clientMsgId: 'c-1' }));
 
     expect(retry.stamp).toMatchObject({ msgId: first.stamp.msgId, seq: first.stamp.seq });
-    const bobWs = await connectUser(n2, on(n2, bob!));
-    cleanups.push(() => bobWs.close());
     expect((await bobWs.sync(0)).content.messages).toHaveLength(1);
   });
 
@@ -100,11 +97,10 @@ describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => 
     const [alice, bob, carol] = await registerUsers(n1, ['alice', 'bob', 'carol']);
     await alice!.http.groupCreate({ groupId: 'team', type: ConvType.GROUP, name: 'Team', members: ['bob', 'carol'] });
     await alice!.http.groupCreate({ groupId: 'room', type: ConvType.CHATROOM, name: 'Room', members: ['bob'] });
-    const aliceWs = await connectUser(n1, alice!);
-    const bobWs = await connectUser(n2, on(n2, bob!));
-    const bobOnNode1 = await connectUser(n1, bob!, 'laptop');
-    const carolWs = await connectUser(n2, on(n2, carol!));
-    cleanups.push(() => aliceWs.close(), () => bobWs.close(), () => bobOnNode1.close(), () => carolWs.close());
+    const aliceWs = await connect(n1, alice!);
+    const bobWs = await connect(n2, bob!);
+    const bobOnNode1 = await connect(n1, bob!, 'laptop');
+    const carolWs = await connect(n2, carol!);
 
     // a GROUP message from node 1 reaches both members on node 2, each with their own pts
     const ack = await aliceWs.send(groupText('team', 'hello team'));
@@ -125,9 +121,8 @@ describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => 
   it('KICKs a device on node 1 when the same device connects on node 2', async () => {
     const [n1, n2] = await cluster();
     const [alice] = await registerUsers(n1, ['alice']);
-    const older = await connectUser(n1, alice!, 'phone');
-    const newer = await connectUser(n2, on(n2, alice!), 'phone');
-    cleanups.push(() => newer.close());
+    const older = await connect(n1, alice!, 'phone');
+    const newer = await connect(n2, alice!, 'phone');
 
     expect((await older.waitFor(match.kick())).content.reason).toEqual(expect.any(String));
     expect((await older.waitForClose()).code).toBe(4001);

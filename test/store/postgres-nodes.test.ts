@@ -4,7 +4,7 @@ import { PostgresStore } from '../../src/server/store/postgres/postgres-store.js
 import { NodeClaimError } from '../../src/server/store/node-claim-error.js';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store.js';
 import type { NodeClaim } from '../../src/server/store/message-store.js';
-import { PG_URL, createTestDatabase } from '../helpers/pg-database.js';
+import { PG_URL, createTestDatabase } from '../helpers/cluster-services.js';
 
 /**
  * The node-id lease of the PostgreSQL store (claimNode / renewNode / releaseNode) against a real

@@ -5,30 +5,22 @@ import { PostgresStore, StoreOpenError } from '../../src/server/store/postgres/p
 import { PG_LATEST_VERSION } from '../../src/server/store/postgres/migrations.js';
 import { describeMessageStore } from '../conformance/message-store.js';
 import { groupMessage, newGroup, pairMessage, user } from '../conformance/fixtures.js';
+import { PG_URL, createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/cluster-services.js';
+import { range } from '../helpers/frames.js';
 
 /**
  * PostgresStore against a real server. Runs only with IM_TEST_PG_URL (any database on the
  * server: this file creates its own im_test_<random> database there and drops it afterwards).
  */
-const serverUrl = process.env.IM_TEST_PG_URL;
+const serverUrl = PG_URL;
 
 if (!serverUrl) {
   console.log('PostgresStore tests skipped: set IM_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres to run them');
 }
 
-/** The same server with another database. */
-const withDatabase = (url: string, database: string): string => {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
-
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
 describe.skipIf(!serverUrl)('PostgresStore', () => {
-  const database = `im_test_${randomBytes(6).toString('hex')}`;
-  const url = withDatabase(serverUrl ?? 'postgres://localhost/postgres', database);
-  let admin: pg.Client | undefined;
+  let db: TestDatabase | undefined;
+  let url = '';
   /** Stores opened by a test, closed before the database is dropped. */
   const opened: PostgresStore[] = [];
 
@@ -39,16 +31,13 @@ describe.skipIf(!serverUrl)('PostgresStore', () => {
   };
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    // The name is generated here from hex digits only: safe as an identifier.
-    await admin.query(`CREATE DATABASE ${database}`);
+    db = await createTestDatabase(serverUrl!);
+    url = db.url;
   });
 
   afterAll(async () => {
     await Promise.all(opened.map((s) => s.close()));
-    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
   });
 
   /** A fresh, empty store: one database per file, emptied before each test. */
@@ -73,20 +62,19 @@ describe.skipIf(!serverUrl)('PostgresStore', () => {
 
   describe('several nodes on one database', () => {
     it('migrates from two stores opening at once', async () => {
-      const other = `im_test_${randomBytes(6).toString('hex')}`;
-      await admin!.query(`CREATE DATABASE ${other}`);
+      const other = await createTestDatabase(serverUrl!);
       try {
-        const both = await Promise.all([PostgresStore.open(withDatabase(url, other)), PostgresStore.open(withDatabase(url, other))]);
+        const both = await Promise.all([PostgresStore.open(other.url), PostgresStore.open(other.url)]);
         const [a, b] = both;
         await a!.createUser(user('alice'));
         expect((await b!.getUser('alice'))?.userId).toBe('alice');
         await Promise.all(both.map((s) => s.close()));
-        const c = new pg.Client({ connectionString: withDatabase(url, other) });
+        const c = new pg.Client({ connectionString: other.url });
         await c.connect();
         expect((await c.query('SELECT version FROM im_schema')).rows).toEqual([{ version: PG_LATEST_VERSION }]);
         await c.end();
       } finally {
-        await admin!.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`);
+        await other.drop();
       }
     });
 
@@ -163,7 +151,7 @@ describe.skipIf(!serverUrl)('PostgresStore', () => {
     });
 
     it('refuses a database that does not exist, naming it', async () => {
-      const missing = withDatabase(url, `im_missing_${randomBytes(4).toString('hex')}`);
+      const missing = databaseUrl(url, `im_missing_${randomBytes(4).toString('hex')}`);
       const e = await PostgresStore.open(missing).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(StoreOpenError);
       expect((e as Error).message).toContain(new URL(missing).pathname.slice(1));

@@ -9,12 +9,12 @@ import { connectRedisBus } from '../../src/server/create-server.js';
 import { createLogger } from '../../src/server/logger.js';
 import type { BusEvent } from '../../src/server/sync/bus.js';
 import { RedisBus, RedisBusError, type RedisBusOptions } from '../../src/server/sync/redis/redis-bus.js';
+import { REDIS_URL } from '../helpers/cluster-services.js';
 import { describeBus } from '../conformance/bus.js';
 import { text } from '../helpers/messages.js';
 import { freePort, RedisProcess } from '../helpers/redis-server.js';
 import { useHarness } from '../helpers/server.js';
 
-const REDIS_URL = process.env.IM_TEST_REDIS_URL;
 if (!REDIS_URL) {
   console.log('RedisBus tests against a real Redis skipped: run them with IM_TEST_REDIS_URL=redis://127.0.0.1:6379');
 }

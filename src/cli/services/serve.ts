@@ -1,4 +1,5 @@
 import { createServer, type ImServer } from '../../server/create-server.js';
+import { redactUrl } from '../../server/redact-url.js';
 import type { LogLevel, ServerOptions } from '../../server/config.js';
 import { theme } from '../theme.js';
 import { UserError } from '../user-error.js';
@@ -46,7 +47,6 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     maxDevicesPerUser: opts.maxDevices,
     metricsToken: opts.metricsToken,
   };
-  if (options.rateLimit) options.rateLimit = Object.fromEntries(Object.entries(options.rateLimit).filter(([, v]) => v !== undefined));
   const server = await createServer(options).catch((e: unknown) => {
     throw blameTheSetting(e, opts.fromEnv);
   });
@@ -78,8 +78,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 function readyBanner(server: ImServer, opts: ServeOptions): string {
   return [
     `im listening on ${server.httpUrl} (${server.wsUrl})`,
-    `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : hidePassword(opts.db)}`,
-    ...(opts.bus === undefined ? [] : [`  ${theme.label('bus')}       ${hidePassword(opts.bus)}`]),
+    `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : redactUrl(opts.db)}`,
+    ...(opts.bus === undefined ? [] : [`  ${theme.label('bus')}       ${redactUrl(opts.bus)}`]),
     `  ${theme.label('node id')}   ${server.nodeId}`,
     `  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)`,
     `  ${theme.label('stop')}      Ctrl-C`,
@@ -88,9 +88,6 @@ function readyBanner(server: ImServer, opts: ServeOptions): string {
 }
 
 /** One line, so a supervisor can read the first line of stdout and know where to connect. */
-/** A URL's password never goes to the terminal or a log: `postgres://im:***@host/db`. */
-const hidePassword = (dbOrUrl: string): string => dbOrUrl.replace(/^([a-z]+:\/\/[^:/@\s]*:)[^@/\s]*@/i, '$1***@');
-
 function readyJson(server: ImServer, opts: ServeOptions): string {
   const ready = {
     event: 'listening',
@@ -98,8 +95,8 @@ function readyJson(server: ImServer, opts: ServeOptions): string {
     wsUrl: server.wsUrl,
     host: opts.host,
     port: server.port,
-    db: hidePassword(opts.db),
-    ...(opts.bus === undefined ? {} : { bus: hidePassword(opts.bus) }),
+    db: redactUrl(opts.db),
+    ...(opts.bus === undefined ? {} : { bus: redactUrl(opts.bus) }),
     nodeId: server.nodeId,
     adminToken: server.adminToken,
   };

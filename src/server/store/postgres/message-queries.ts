@@ -2,9 +2,12 @@ import type { Pool, PoolClient } from 'pg';
 import { ConvType, GROUP_CONV_TYPES } from '../../../protocol/codes.js';
 import { err } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, InboxPage, NewMessage } from '../message-store.js';
-import { MESSAGE_COLUMNS, lowerBound, num, pageSize, toStoredMessage, upperBound } from './rows.js';
-import type { MessageRow } from './rows.js';
+import { toStoredMessage, type MessageRow as Row } from '../message-row.js';
+import { MESSAGE_COLUMNS, lowerBound, num, pageSize, upperBound } from './rows.js';
 import { RetryTransaction, withTx } from './tx.js';
+
+/** pg returns BIGINT columns as decimal text. */
+type MessageRow = Row<string>;
 
 /** Group-backed conversations exist from createGroup on; the others start with a message. */
 export const isGroupBacked = (type: ConvType): boolean => GROUP_CONV_TYPES.includes(type);

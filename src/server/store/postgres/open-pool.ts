@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Pool } from 'pg';
+import { redactUrl } from '../../redact-url.js';
 import { StoreOpenError } from '../sqlite/store-open-error.js';
 import { applyPgMigrations } from './migrations.js';
 
@@ -8,17 +9,6 @@ export interface PgPoolOptions {
   maxConnections?: number;
   /** How long connecting may take before open fails (default 8,000 ms). */
   connectTimeoutMs?: number;
-}
-
-/** The URL as it may be printed: without its password. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ConversationSummary, FriendList, GroupMember, GroupPolicy, GroupRo
 import { parseConvId } from '../../../protocol/ids.js';
 import { pushFrame } from '../../../protocol/messages.js';
 import { ImError, err } from '../../errors.js';
+import { redactUrl } from '../../redact-url.js';
 import type {
   AppendResult,
   ConversationRecord,
@@ -22,13 +23,16 @@ import type {
   TokenStatus,
   UserRecord,
 } from '../message-store.js';
+import { toStoredMessage, type MessageRow as Row } from '../message-row.js';
 import { MessageQueries, isGroupBacked } from './message-queries.js';
 import * as leases from './node-leases.js';
-import { openPool, redactUrl } from './open-pool.js';
+import { openPool } from './open-pool.js';
 import type { PgPoolOptions } from './open-pool.js';
-import { MESSAGE_COLUMNS, num, toStoredMessage } from './rows.js';
-import type { MessageRow } from './rows.js';
+import { MESSAGE_COLUMNS, num } from './rows.js';
 import { withTx } from './tx.js';
+
+/** pg returns BIGINT columns as decimal text. */
+type MessageRow = Row<string>;
 
 export { StoreOpenError } from '../sqlite/store-open-error.js';
 

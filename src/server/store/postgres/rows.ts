@@ -1,45 +1,11 @@
-import type { ConvType, MsgType } from '../../../protocol/codes.js';
-import type { StoredMessage } from '../../../protocol/frames.js';
-
 /**
  * The columns of a message row as every read selects them. pg returns BIGINT as a decimal string,
  * which is exactly what a msgId must stay; seq and send_time are converted to numbers by
- * `toStoredMessage` (they are far below 2^53).
+ * `toStoredMessage` (../message-row.ts).
  */
 export const MESSAGE_COLUMNS = `m.msg_id::text AS "msgId", m.conv_id AS "convId", m.conv_type AS "convType",
   m.msg_type AS "msgType", m.from_user AS "fromUser", m.to_target AS "toTarget", m.seq AS seq,
   m.send_time AS "sendTime", m.content AS content, m.client_msg_id AS "clientMsgId"`;
-
-export interface MessageRow {
-  msgId: string;
-  convId: string;
-  convType: ConvType;
-  msgType: MsgType;
-  fromUser: string;
-  toTarget: string;
-  /** BIGINT, as text. */
-  seq: string;
-  /** BIGINT, as text. */
-  sendTime: string;
-  content: string;
-  clientMsgId: string | null;
-}
-
-export function toStoredMessage(row: MessageRow): StoredMessage {
-  const message: StoredMessage = {
-    msgId: row.msgId,
-    convId: row.convId,
-    convType: row.convType,
-    msgType: row.msgType,
-    from: row.fromUser,
-    to: row.toTarget,
-    seq: Number(row.seq),
-    sendTime: Number(row.sendTime),
-    content: JSON.parse(row.content) as StoredMessage['content'],
-  };
-  if (row.clientMsgId !== null) message.clientMsgId = row.clientMsgId;
-  return message;
-}
 
 /** A BIGINT counter (seq, pts) read as text, or null/undefined for none. */
 export const num = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));

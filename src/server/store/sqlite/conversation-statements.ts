@@ -7,8 +7,8 @@ import { err } from '../../errors.js';
 import type { ConversationRecord, ReadResult } from '../message-store.js';
 import { isGroupBacked } from './counters.js';
 import type { Counters } from './counters.js';
-import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
-import type { MessageRow } from './rows.js';
+import { toStoredMessage, type MessageRow } from '../message-row.js';
+import { MESSAGE_COLUMNS } from './rows.js';
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 

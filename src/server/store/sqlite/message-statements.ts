@@ -4,8 +4,8 @@ import { err } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, InboxPage, NewMessage } from '../message-store.js';
 import { isGroupBacked } from './counters.js';
 import type { ConvState, Counters } from './counters.js';
-import { MESSAGE_COLUMNS, toStoredMessage } from './rows.js';
-import type { MessageRow } from './rows.js';
+import { toStoredMessage, type MessageRow } from '../message-row.js';
+import { MESSAGE_COLUMNS } from './rows.js';
 
 type InsertMessage = [bigint, string, number, number, number, string, string, string, number, string | null, number | null];
 

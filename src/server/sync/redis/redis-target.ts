@@ -1,3 +1,5 @@
+import { redactUrl } from '../../redact-url.js';
+
 /**
  * What the Redis bus checks before it touches the network: the URL and the channel. No ioredis
  * here, so these run (and fail) before any connection is made.
@@ -6,17 +8,6 @@
 /** Redis could not be reached or used; the message names the URL (password hidden) and says why. */
 export class RedisBusError extends Error {
   override name = 'RedisBusError';
-}
-
-/** `url` with its password replaced by `***`, for messages and logs; the input as-is if it is no URL. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** Throws a `RedisBusError` unless `url` is a `redis://` or `rediss://` URL; returns it redacted. */
