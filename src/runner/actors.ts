@@ -1,6 +1,7 @@
 import { ImClient } from '../client/im-client.js';
 import { ImHttp } from '../client/http-client.js';
 import type { ServerFrame } from '../protocol/frames.js';
+import type { RunNodes } from './nodes.js';
 import type { DeviceRecord, DeviceSession, LoggedFrame, Source } from './types.js';
 
 /**
@@ -108,6 +109,8 @@ export class DeviceInbox {
 interface Connection {
   client: ImClient;
   session: DeviceSession;
+  /** The node it is open to (0-based). */
+  node: number;
   /** The WebSocket close code, once closed. */
   closeCode?: number;
 }
@@ -133,12 +136,15 @@ export class Device {
   readonly #t0: number;
   readonly #clock: Clock;
   #lastPts = 0;
+  /** The node this device connects to unless a step names another (0-based; set by setup). */
+  home = 0;
 
   constructor(
     readonly user: UserHandle,
     readonly id: string,
     t0: number,
     clock: Clock,
+    private readonly nodes: RunNodes,
   ) {
     this.#t0 = t0;
     this.#clock = clock;
@@ -160,33 +166,48 @@ export class Device {
     return Math.max(this.#lastPts, current);
   }
 
-  /** Every frame received, across connections, in arrival order (`at` relative to the start). */
+  /** The node of the open connection (0-based), if any. */
+  get node(): number | undefined {
+    const current = this.#connections.at(-1);
+    return current && current.session.closedAt === undefined ? current.node : undefined;
+  }
+
+  /**
+   * Every frame received, across connections, in arrival order (`at` relative to the start),
+   * each with the node it came through when the run has several.
+   */
   log(): LoggedFrame[] {
-    const all = this.#connections.flatMap(({ client }) => client.all.map(({ frame, at }) => ({ frame, at: at - this.#t0 })));
+    const all = this.#connections.flatMap(({ client, node }) => client.all.map(({ frame, at }) => this.#entry(frame, at - this.#t0, node)));
     return this.#connections.length > 1 ? all.sort((a, b) => a.at - b.at) : all;
   }
 
   last(): LoggedFrame | undefined {
     let latest: LoggedFrame | undefined;
-    for (const { client } of this.#connections) {
+    for (const { client, node } of this.#connections) {
       const tail = client.all.at(-1);
-      if (tail && (!latest || tail.at - this.#t0 >= latest.at)) latest = { frame: tail.frame, at: tail.at - this.#t0 };
+      if (tail && (!latest || tail.at - this.#t0 >= latest.at)) latest = this.#entry(tail.frame, tail.at - this.#t0, node);
     }
     return latest;
   }
 
+  #entry(frame: ServerFrame, at: number, node: number): LoggedFrame {
+    return this.nodes.several ? { at, frame, node: node + 1 } : { at, frame };
+  }
+
   /**
-   * Opens a new connection carrying lastPts. The previous one, if still open, is closed first,
-   * unless `closePrevious` is false: then both are open until the server KICKs the older one,
-   * whose frames (the KICK included) stay in this device's inbox and log.
+   * Opens a new connection carrying lastPts, to node `node` (0-based) or else to the device's
+   * own node (the next live one while that is down). The previous one, if still open, is closed
+   * first, unless `closePrevious` is false: then both are open until the server KICKs the older
+   * one, whose frames (the KICK included) stay in this device's inbox and log.
    */
-  async connect(baseUrl: string, timeoutMs: number, closePrevious = true): Promise<ImClient> {
+  async connect(timeoutMs: number, closePrevious = true, node?: number): Promise<ImClient> {
     if (closePrevious && this.client) await this.disconnect('clean');
     const token = this.user.token;
     if (token === undefined) throw new Error(`${this.label} has no token (not logged in)`);
+    const target = node ?? this.nodes.pick(this.home);
     const session: DeviceSession = { openedAt: this.#clock() };
     const client = await ImClient.connect({
-      url: baseUrl,
+      url: this.nodes.url(target),
       token,
       userId: this.user.id,
       deviceId: this.id,
@@ -195,7 +216,7 @@ export class Device {
       requestTimeoutMs: timeoutMs,
       connectTimeoutMs: timeoutMs,
     });
-    const connection: Connection = { client, session };
+    const connection: Connection = { client, session, node: target };
     this.#connections.push(connection);
     client.on('frame', (frame) => this.#onFrame(connection, frame));
     client.on('close', (info: { code: number }) => {
@@ -233,7 +254,7 @@ export class Device {
 
   logSent(frame: unknown): void {
     // Client frames share the LoggedFrame shape in transcripts; they are never matched against.
-    this.sent.push({ at: this.#clock(), frame: frame as ServerFrame });
+    this.sent.push(this.#entry(frame as ServerFrame, this.#clock(), this.node ?? this.nodes.pick(this.home)));
   }
 
   record(): DeviceRecord {
@@ -243,7 +264,7 @@ export class Device {
   #onFrame(connection: Connection, frame: ServerFrame): void {
     // The device inbox is the one expectations read; the client's own would only grow.
     connection.client.take((f) => f === frame);
-    const entry: LoggedFrame = { at: this.#clock(), frame };
+    const entry = this.#entry(frame, this.#clock(), connection.node);
     this.#origin.set(entry, connection);
     this.inbox.offer(entry);
   }
@@ -259,14 +280,14 @@ export class Actors {
   readonly users = new Map<string, UserHandle>();
 
   constructor(
-    readonly baseUrl: string,
+    readonly nodes: RunNodes,
     readonly t0: number,
     readonly clock: Clock,
   ) {}
 
   add(user: Omit<UserHandle, 'devices'>, devices: readonly string[]): UserHandle {
     const handle: UserHandle = { ...user, devices: new Map() };
-    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock));
+    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock, this.nodes));
     this.users.set(user.name, handle);
     return handle;
   }
@@ -299,9 +320,14 @@ export class Actors {
     return [...this.users.values()].flatMap((u) => [...u.devices.values()]);
   }
 
-  http(token?: string, timeoutMs?: number): ImHttp {
+  /**
+   * HTTP as `user` goes to the node of the user's first device (the next live one while it is
+   * down); as the admin or anonymously, to the first live node.
+   */
+  http(token?: string, timeoutMs?: number, user?: UserHandle): ImHttp {
     const options = timeoutMs === undefined ? {} : { timeoutMs };
-    return new ImHttp(this.baseUrl, token === undefined ? options : { ...options, token });
+    const home = user?.devices.values().next().value?.home ?? 0;
+    return new ImHttp(this.nodes.url(this.nodes.pick(home)), token === undefined ? options : { ...options, token });
   }
 
   async closeAll(): Promise<void> {

@@ -199,10 +199,10 @@ const parallel: Convert<'parallel'> = (b, at, scope) => {
 const CONVERTERS: { [K in StepKind]: Convert<K> } = {
   connect: (b, at, scope) => {
     const closePrevious = option<boolean>(b, 'close_previous');
-    return { actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? false, ...(closePrevious === undefined ? {} : { closePrevious }) };
+    return { actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? false, ...(closePrevious === undefined ? {} : { closePrevious }), ...nodeOption(b) };
   },
   disconnect: (b, at, scope) => ({ actors: actorList(b, at, scope), mode: option<'clean' | 'abrupt'>(b, 'mode') ?? 'clean' }),
-  reconnect: (b, at, scope) => ({ actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? true }),
+  reconnect: (b, at, scope) => ({ actors: actorList(b, at, scope), sync: option<boolean>(b, 'sync') ?? true, ...nodeOption(b) }),
   send,
   read: (b, at, scope) => ({
     actor: scope.roster.actor(scope.ctx, b.user, [...at, 'user']),
@@ -255,4 +255,11 @@ const CONVERTERS: { [K in StepKind]: Convert<K> } = {
     return { name: b };
   },
   pause: (b) => ({ ms: durationMs(b) }),
+  kill_node: (b) => ({ node: b }),
+  restart_node: (b) => ({ node: b }),
 };
+
+function nodeOption(b: unknown): { node?: number } {
+  const node = option<number>(b, 'node');
+  return node === undefined ? {} : { node };
+}

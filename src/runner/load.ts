@@ -126,9 +126,14 @@ function readUsers(ctx: LoadContext, value: unknown): { users: UserSpec[]; gener
     const devices = def?.devices ?? ['default'];
     devices.forEach((d, i) => ctx.part(() => checkName(ctx, d, ['users', name, 'devices', i], 'device')));
     if (new Set(devices).size !== devices.length) ctx.part(() => ctx.fail(['users', name, 'devices'], 'a device is listed twice'));
+    for (const device of Object.keys(def?.nodes ?? {})) {
+      if (!devices.includes(device)) ctx.part(() => ctx.fail(['users', name, 'nodes', device], `${name} has no device "${device}" (declared: ${devices.join(', ')})`));
+    }
     return {
       name,
       devices,
+      ...(def?.node === undefined ? {} : { node: def.node }),
+      ...(def?.nodes === undefined ? {} : { deviceNodes: def.nodes }),
       ...(def?.nickname === undefined ? {} : { nickname: def.nickname }),
       ...(def?.password === undefined ? {} : { password: def.password }),
     };

@@ -4,6 +4,8 @@ import { ConvType } from '../protocol/codes.js';
 import { createServer, type ImServer } from '../server/create-server.js';
 import type { ServerOptions } from '../server/config.js';
 import { Actors, RunAborted, type Device } from './actors.js';
+import { LocalCluster, type LocalClusterSpec } from './cluster/local-cluster.js';
+import { RunNodes } from './nodes.js';
 import { checkInvariants, countLost, countDuplicates } from './invariants/index.js';
 import { deliverySamples, summarize } from './latency.js';
 import { Membership } from './membership.js';
@@ -15,13 +17,18 @@ import { Scope, TemplateEngine, TemplateError, type TemplateHost } from './templ
 import type { RunRecord, Scenario, ScenarioResult, StepEvent, StepFailure, Threshold, ThresholdResult } from './types.js';
 
 export interface RunOptions {
-  /** Target an existing server (http base URL); default: a fresh in-process server on :memory: per scenario. */
-  server?: string;
+  /**
+   * Target running nodes (http base URLs; several: one cluster, devices spread round-robin).
+   * Default: a fresh in-process server on :memory: per scenario.
+   */
+  servers?: readonly string[];
+  /** Start a cluster of real `im serve` processes per scenario instead (kill_node/restart_node work). */
+  cluster?: Omit<LocalClusterSpec, 'flags'>;
   /** Admin token for /system/send steps against --server. */
   adminToken?: string;
   defaultTimeoutMs: number;
   seed: number;
-  /** Prefix for every user and group id when `server` is set, so reruns never collide, e.g. "r7k2x". */
+  /** Prefix for every user and group id on servers that outlive the run, so reruns never collide, e.g. "r7k2x". */
   runId: string;
   onStep?: (event: StepEvent) => void;
   signal?: AbortSignal;
@@ -48,34 +55,40 @@ const GROUP_TYPES: Record<string, ConvType> = {
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();
   let server: ImServer | undefined;
-  let baseUrl: string;
+  let cluster: LocalCluster | undefined;
+  let nodes: RunNodes;
   let adminToken: string | undefined;
-  if (options.server !== undefined && scenario.server !== undefined) {
+  if (options.servers !== undefined && scenario.server !== undefined) {
     const { file, line } = scenario.server.source;
     return errorResult(
       scenario,
       started,
-      `${file}:${line}: server: configures the embedded server, but this run targets --server ${options.server}, whose settings a scenario cannot change; run this file without --server`,
+      `${file}:${line}: server: configures the embedded server, but this run targets --server ${options.servers.join(',')}, whose settings a scenario cannot change; run this file without --server (or with --cluster)`,
     );
   }
   try {
-    if (options.server === undefined) {
-      server = await createServer(embeddedServerOptions(scenario));
-      baseUrl = server.httpUrl;
-      adminToken = server.adminToken;
-    } else {
-      baseUrl = options.server;
+    if (options.servers !== undefined) {
+      nodes = new RunNodes(options.servers);
       adminToken = options.adminToken;
+    } else if (options.cluster !== undefined) {
+      cluster = await LocalCluster.start({ ...options.cluster, flags: clusterFlags(scenario) });
+      nodes = new RunNodes(cluster.urls, cluster);
+      adminToken = cluster.adminToken;
+    } else {
+      server = await createServer(embeddedServerOptions(scenario));
+      nodes = new RunNodes([server.httpUrl]);
+      adminToken = server.adminToken;
     }
   } catch (e) {
     return errorResult(scenario, started, `the server did not start: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const state = newRunState(scenario, options, baseUrl, adminToken);
+  const state = newRunState(scenario, options, nodes, adminToken);
   try {
     return await execute(state, options, started);
   } finally {
     await state.actors.closeAll();
     await server?.close();
+    await cluster?.close();
   }
 }
 
@@ -97,18 +110,33 @@ export function embeddedServerOptions(scenario: Scenario): ServerOptions {
   };
 }
 
-function newRunState(scenario: Scenario, options: RunOptions, baseUrl: string, adminToken: string | undefined): RunState {
+/**
+ * The `server:` settings as `im serve` flags for the nodes of `--cluster`, over the same
+ * too-high-to-matter SEND limit the embedded server gets.
+ */
+export function clusterFlags(scenario: Scenario): string[] {
+  const settings = scenario.server;
+  const rate = { ...EMBEDDED_RATE_LIMIT, ...settings?.rateLimit };
+  return [
+    '--rate-burst', String(rate.burst),
+    '--rate-limit', String(rate.perSecond),
+    ...(settings?.idleTimeoutMs === undefined ? [] : ['--idle-timeout', `${settings.idleTimeoutMs}ms`]),
+    ...(settings?.maxContentBytes === undefined ? [] : ['--max-content', String(settings.maxContentBytes)]),
+  ];
+}
+
+function newRunState(scenario: Scenario, options: RunOptions, nodes: RunNodes, adminToken: string | undefined): RunState {
   // The same clock as ImClient's frame log: fractional ms, so a send and a reconnect in one
   // millisecond keep their order for the invariants.
   const now = () => performance.timeOrigin + performance.now();
   const t0 = now();
   const clock = () => now() - t0;
-  const ids = new IdMap(options.server === undefined ? undefined : options.runId);
-  const actors = new Actors(baseUrl, t0, clock);
+  // Embedded servers are the scenario's alone; users on any other outlive the run and need the prefix.
+  const ids = new IdMap(options.servers === undefined && options.cluster === undefined ? undefined : options.runId);
+  const actors = new Actors(nodes, t0, clock);
   const templates = new TemplateEngine(templateHost(scenario, options, actors, ids));
   return {
     scenario,
-    baseUrl,
     adminToken,
     defaultTimeoutMs: options.defaultTimeoutMs,
     actors,

@@ -42,10 +42,14 @@ export async function setUp(scenario: Scenario, deps: SetupDeps): Promise<void> 
     if (spec.nickname !== undefined) user.nickname = spec.nickname;
     return actors.add(user, spec.devices);
   });
-  const http = (name: string) => actors.http(actors.user(name).token, timeoutMs);
+  const everyDevice = users.flatMap((u) => [...u.devices.values()]);
+  const specs = new Map(userSpecs(scenario).map((spec) => [spec.name, spec]));
+  const homes = actors.nodes.assign(everyDevice.map((d) => ({ label: d.label, ...pinOf(specs.get(d.user.name), d.id) })));
+  everyDevice.forEach((device, i) => (device.home = homes[i] ?? 0));
+  const http = (name: string) => actors.http(actors.user(name).token, timeoutMs, actors.user(name));
 
   await mapLimit(users, CONCURRENCY, async (user) => {
-    const anonymous = actors.http(undefined, timeoutMs);
+    const anonymous = actors.http(undefined, timeoutMs, user);
     await step(`register ${user.name}`, () => anonymous.register(user.id, user.password, user.nickname));
     user.token = (await step(`log in ${user.name}`, () => anonymous.login(user.id, user.password))).token;
   });
@@ -76,5 +80,13 @@ export async function setUp(scenario: Scenario, deps: SetupDeps): Promise<void> 
   const connect = scenario.setup.connect;
   const toConnect = connect === 'all' ? users : connect === 'none' ? [] : connect.map((name) => actors.user(name));
   const devices = toConnect.flatMap((u) => [...u.devices.values()]);
-  await mapLimit(devices, CONCURRENCY, (device) => step(`connect ${device.label}`, () => device.connect(actors.baseUrl, timeoutMs).then(() => undefined)));
+  await mapLimit(devices, CONCURRENCY, (device) => step(`connect ${device.label}`, () => device.connect(timeoutMs).then(() => undefined)));
+}
+
+/** The file's pin of one device, if any (`nodes: {phone: 2}` over `node: 1`). */
+function pinOf(spec: UserSpec | undefined, device: string): { pin?: { node: number; where: string } } {
+  const perDevice = spec?.deviceNodes?.[device];
+  if (perDevice !== undefined) return { pin: { node: perDevice, where: `users.${spec!.name}.nodes.${device}` } };
+  if (spec?.node !== undefined) return { pin: { node: spec.node, where: `users.${spec.name}.node` } };
+  return {};
 }

@@ -102,6 +102,7 @@ const errorCode = named(Object.keys(ErrorCode), 'Error name from PROTOCOL.md §5
 const closeCode = named(Object.keys(CloseCode), 'WebSocket close code: KICKED (4001), IDLE (4000), TOKEN_EXPIRED (4003), GOING_AWAY (1001), … or its number.');
 const seqValue = z.union([z.number().int().nonnegative(), z.string()]).meta({ description: 'A number or a template such as "{{m1.seq}}".' });
 const object = z.record(z.string(), z.unknown());
+const nodeNumber = z.number().int().positive().meta({ description: 'A node of the run, 1-based: the order of --server URLs, or of the nodes --cluster starts.' });
 
 // ---- matchers --------------------------------------------------------------------------------
 
@@ -136,10 +137,18 @@ function stepBodies(step: z.ZodType) {
           .boolean()
           .optional()
           .describe('false: leave a still-open connection of the device open, so the server KICKs it when the new one opens (default true: close it first).'),
+        node: nodeNumber.optional().describe("Connect to this node instead of the device's own (runs with several nodes)."),
       }),
     ]),
     disconnect: z.union([actors, z.strictObject({ user: actors, mode: z.enum(['clean', 'abrupt']).optional().describe('clean (default) or abrupt.') })]),
-    reconnect: z.union([actors, z.strictObject({ user: actors, sync: z.boolean().optional().describe('SYNC from the last pts seen (default true).') })]),
+    reconnect: z.union([
+      actors,
+      z.strictObject({
+        user: actors,
+        sync: z.boolean().optional().describe('SYNC from the last pts seen (default true).'),
+        node: nodeNumber.optional().describe("Connect to this node instead of the device's own (runs with several nodes)."),
+      }),
+    ]),
     send: z.strictObject({
       from: actor,
       to: z.string().describe('Peer user, group id, or (type: system) receiving user.'),
@@ -198,6 +207,8 @@ function stepBodies(step: z.ZodType) {
     parallel: z.array(z.union([z.array(step).min(1), step])).min(1).describe('Branches run at once; a branch is a list of steps or one step.'),
     barrier: z.string().describe('Inside parallel: wait until every branch naming this barrier reaches it.'),
     pause: duration,
+    kill_node: nodeNumber.describe('SIGKILL this node of the cluster the run started (--cluster); done when its devices have seen the drop.'),
+    restart_node: nodeNumber.describe('Start this node again on its port (--cluster); done when it answers /healthz.'),
   };
 }
 
@@ -210,6 +221,7 @@ export const SAVABLE_KINDS: ReadonlySet<SurfaceStepKind> = new Set(['connect', '
 /** Kinds that wait and so take a per-step `timeout:`. */
 export const TIMED_KINDS: ReadonlySet<SurfaceStepKind> = new Set([
   'connect', 'disconnect', 'reconnect', 'send', 'read', 'sync', 'history', 'ping', 'http', 'expect', 'expect_all', 'expect_seq', 'barrier',
+  'kill_node', 'restart_node',
 ]);
 
 const saveName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'save: takes a name made of letters, digits and _').describe('Capture the result as {{name…}}.');
@@ -230,6 +242,8 @@ const userDef = z
     devices: z.array(z.string()).min(1).optional().describe('Device ids (default: one device, `default`).'),
     nickname: z.string().optional(),
     password: z.string().optional(),
+    node: nodeNumber.optional().describe('With several nodes, every device of this user connects to this one (default: round-robin).'),
+    nodes: z.record(z.string(), nodeNumber).optional().describe('With several nodes, per-device pins: `{laptop: 2}`.'),
   })
   .nullable();
 export const namedUsersSchema = z.record(z.string(), userDef).meta({ description: 'Named users: `alice: {}`, `bob: { devices: [phone, laptop] }`.' });

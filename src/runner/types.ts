@@ -28,6 +28,10 @@ export interface UserSpec {
   devices: string[];
   nickname?: string;
   password?: string;
+  /** 1-based node every device of this user connects to when the run has several (`node:`). */
+  node?: number;
+  /** Per-device pins (`nodes: {laptop: 2}`), over `node`. */
+  deviceNodes?: Record<string, number>;
 }
 
 /** `users: {count: 200, prefix: u}` → u1..u200, each with device `default`. */
@@ -87,6 +91,8 @@ export interface ConnectStep extends StepBase {
    * Default true: the runner closes the old connection cleanly first.
    */
   closePrevious?: boolean;
+  /** 1-based node to connect to instead of the device's own (runs with several nodes only). */
+  node?: number;
 }
 
 export interface DisconnectStep extends StepBase {
@@ -101,6 +107,8 @@ export interface ReconnectStep extends StepBase {
   actors: string[];
   /** SYNC from the last pts the device saw (default true): a reconnect that catches up. */
   sync: boolean;
+  /** 1-based node to connect to instead of the device's own (runs with several nodes only). */
+  node?: number;
 }
 
 export interface SendStep extends StepBase {
@@ -234,6 +242,23 @@ export interface PauseStep extends StepBase {
   ms: number;
 }
 
+/**
+ * `kill_node: 2`: SIGKILL node 2 of the cluster this run started (`--cluster`), then wait until
+ * every device connected to it has seen its connection drop.
+ */
+export interface KillNodeStep extends StepBase {
+  kind: 'kill_node';
+  /** 1-based. */
+  node: number;
+}
+
+/** `restart_node: 2`: start node 2 again on its port; done when it answers /healthz. */
+export interface RestartNodeStep extends StepBase {
+  kind: 'restart_node';
+  /** 1-based. */
+  node: number;
+}
+
 export type Step =
   | ConnectStep
   | DisconnectStep
@@ -251,7 +276,9 @@ export type Step =
   | RepeatStep
   | ParallelStep
   | BarrierStep
-  | PauseStep;
+  | PauseStep
+  | KillNodeStep
+  | RestartNodeStep;
 
 export type StepKind = Step['kind'];
 
@@ -312,6 +339,8 @@ export interface Scenario {
 export interface LoggedFrame {
   at: number;
   frame: ServerFrame;
+  /** The 1-based node the frame came through, when the run has several. */
+  node?: number;
 }
 
 /** A rule of the built-in invariants (invariants/), broken. */

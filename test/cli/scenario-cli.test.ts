@@ -103,7 +103,7 @@ describe('im scenario run', () => {
       [['run', '--jobs', '0'], /^im: error: --jobs must be a whole number from 1 to 256, got "0"$/],
       [['run', '--timeout', 'soon'], /^im: error: --timeout must be a duration like 500ms, 5s, 1m; got "soon"$/],
       [['run', '--reporter', 'xml'], /^im: error: .*--reporter.*pretty, json, junit.* \(see im scenario run --help\)$/],
-      [['run', '--bogus'], /^im: error: unknown option '?--bogus'? \(see im scenario run --help\)$/],
+      [['run', '--bogus'], /^im: error: unknown option '?--bogus'?( \(did you mean --bus\?\))? \(see im scenario run --help\)$/],
       [['run', '--seed', '-1'], /^im: error: .*--seed.*$/],
       [['run', '--filter', '/[/'], /^im: error: --filter \/\[\/ is not a valid regular expression \(.*\): fix it, or give plain text to match as it is$/],
       [['run', '--json', '--reporter', 'junit'], /^im: error: .*--json.* cannot be used with .*--reporter.* \(see im scenario run --help\)$/],
@@ -224,7 +224,7 @@ describe('im scenario check', () => {
       'broken/mistakes.yaml:4:19: steps[0].ping[1]: unknown user "carol" (declared: alice)',
       'broken/mistakes.yaml:5:13: steps[1].send: unknown key "form" (did you mean "from"?)',
       'broken/mistakes.yaml:6:12: steps[2].pause: bad duration: write 250ms, 2s, 1m or a number of ms (got "soon")',
-      'broken/typo.yaml:5:5: steps[0]: unknown step kind "sned" (did you mean "send"?) (valid: connect, disconnect, reconnect, send, read, sync, history, ping, http, expect, expect_all, expect_seq, expect_none, repeat, parallel, barrier, pause)',
+      'broken/typo.yaml:5:5: steps[0]: unknown step kind "sned" (did you mean "send"?) (valid: connect, disconnect, reconnect, send, read, sync, history, ping, http, expect, expect_all, expect_seq, expect_none, repeat, parallel, barrier, pause, kill_node, restart_node)',
     ]);
   });
 

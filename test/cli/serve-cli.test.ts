@@ -94,6 +94,8 @@ describe('im serve: command line', () => {
     ['--idle-timeout', 'IM_IDLE_TIMEOUT', '0'],
     ['--rate-burst', 'IM_RATE_BURST', '0'],
     ['--rate-limit', 'IM_RATE_LIMIT', 'fast'],
+    ['--rate-limit', 'IM_RATE_LIMIT', '0'],
+    ['--max-content', 'IM_MAX_CONTENT', '2000000'],
     ['--read-limit', 'IM_READ_LIMIT', '0'],
     ['--max-devices', 'IM_MAX_DEVICES', 'many'],
     ['--metrics-token', 'IM_METRICS_TOKEN', 'short'],

@@ -218,7 +218,7 @@ describe('an invalid scenario file fails with one line naming file:line:col', ()
     [
       'unknown-step-kind.yaml',
       '4:5',
-      'steps[1]: unknown step kind "sned" (did you mean "send"?) (valid: connect, disconnect, reconnect, send, read, sync, history, ping, http, expect, expect_all, expect_seq, expect_none, repeat, parallel, barrier, pause)',
+      'steps[1]: unknown step kind "sned" (did you mean "send"?) (valid: connect, disconnect, reconnect, send, read, sync, history, ping, http, expect, expect_all, expect_seq, expect_none, repeat, parallel, barrier, pause, kill_node, restart_node)',
     ],
     ['undeclared-device.yaml', '5:25', 'steps[0].disconnect.user: bob has no device "tablet" (declared: phone, laptop)'],
     ['ambiguous-device.yaml', '6:21', 'steps[1].expect.user: bob has 2 devices (phone, laptop): say which, e.g. bob@phone'],
@@ -386,7 +386,7 @@ describe('the JSON Schema for editors', () => {
 
     expect(Object.keys(schema.properties)).toEqual(['name', 'description', 'timeout', 'strict_inbox', 'server', 'users', 'setup', 'steps', 'thresholds']);
     expect(schema.definitions.Step.anyOf.map((s) => s.required[0])).toContain('expect_none');
-    expect(schema.definitions.Step.anyOf).toHaveLength(17);
+    expect(schema.definitions.Step.anyOf).toHaveLength(19);
   });
 });
 

@@ -122,7 +122,7 @@ describe('runScenario against --server', () => {
       ],
     });
     // When it runs against that server with run id x7
-    const result = await run(s, { server: server.httpUrl, adminToken: server.adminToken, runId: 'x7' });
+    const result = await run(s, { servers: [server.httpUrl], adminToken: server.adminToken, runId: 'x7' });
     // Then
     expect(result.passed, why(result)).toBe(true);
     expect(result.violations).toEqual([]);

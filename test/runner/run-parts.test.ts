@@ -128,7 +128,7 @@ describe('membership and latency', () => {
 
 describe('runScenario: infrastructure errors', () => {
   it('returns an error result, without throwing, when the server cannot be reached', async () => {
-    const result = await run(scenario({ users: [user('alice')], steps: [send('alice', 'bob', 'x')] }), { server: 'http://127.0.0.1:9', defaultTimeoutMs: 2_000 });
+    const result = await run(scenario({ users: [user('alice')], steps: [send('alice', 'bob', 'x')] }), { servers: ['http://127.0.0.1:9'], defaultTimeoutMs: 2_000 });
     expect(result.passed).toBe(false);
     expect(result.error).toMatch(/^setup: register alice/);
     expect(result.stepsRun).toBe(0);

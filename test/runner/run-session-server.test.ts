@@ -126,11 +126,11 @@ describe('server: — settings of the embedded server', () => {
 
   it('against --server, a file with server: fails with the reason and the line, before connecting', async () => {
     const s = scenario({ users: [user('alice')], server: { source: { file: 'engine-test.yaml', line: 4, text: 'server: …' }, rateLimit: { burst: 3 } }, steps: [step({ kind: 'ping', actors: ['alice'] })] });
-    const result = await run(s, { server: 'http://127.0.0.1:1' });
+    const result = await run(s, { servers: ['http://127.0.0.1:1'] });
     expect(result.passed).toBe(false);
     expect(result.stepsRun).toBe(0);
     expect(result.error).toMatch(/^engine-test\.yaml:4: server: configures the embedded server, but this run targets --server http:\/\/127\.0\.0\.1:1/);
-    expect(result.error).toMatch(/run this file without --server$/);
+    expect(result.error).toMatch(/run this file without --server \(or with --cluster\)$/);
   });
 });
 

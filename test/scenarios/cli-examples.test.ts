@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runIm } from '../helpers/cli.js';
+import { PG_URL, REDIS_URL, createTestDatabase, type TestDatabase } from '../helpers/cluster-services.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -17,15 +18,24 @@ import { startServer, type TestServer } from '../helpers/server.js';
  * Deviations, on purpose: `npx im` runs as `im` (npx would only add a slow lookup of the same
  * bin); an example that targets `--server http://127.0.0.1:7700` runs against a server this test
  * starts on a free port, with its URL in place of that one and IM_ADMIN_TOKEN set to its token
- * (a fixed port may be taken on a shared machine).
+ * (a fixed port may be taken on a shared machine). A `--cluster` example runs on a database of
+ * its own instead of the written one, with IM_TEST_REDIS_URL's Redis; the three nodes
+ * :7701,:7702,:7703 of a `--server` list are three nodes this test starts on that database. Both
+ * are left out (each said once) when IM_TEST_PG_URL / IM_TEST_REDIS_URL are not set.
  */
 
 const EXAMPLE_TIMEOUT_MS = 60_000;
 const WRITTEN_SERVER = 'http://127.0.0.1:7700';
+/** The three nodes of docs/cluster.md, run here as three nodes of a test cluster. */
+const WRITTEN_NODES = 'http://127.0.0.1:7701,http://127.0.0.1:7702,http://127.0.0.1:7703';
+const WRITTEN_DB = /--db postgres:\/\/\S+/g;
+const WRITTEN_BUS = /--bus redis:\/\/\S+/g;
 
 let mirror: string;
 let bin: string;
 let server: TestServer;
+let database: TestDatabase | undefined;
+const clusterNodes: TestServer[] = [];
 
 beforeAll(async () => {
   mirror = await mkdtemp(join(tmpdir(), 'im-examples-root-'));
@@ -34,10 +44,18 @@ beforeAll(async () => {
   await writeFile(join(bin, 'im'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   await chmod(join(bin, 'im'), 0o755);
   server = await startServer();
+  if (PG_URL && REDIS_URL) {
+    database = await createTestDatabase(PG_URL);
+    for (let i = 0; i < 3; i++) {
+      clusterNodes.push(await startServer({ db: database.url, busUrl: REDIS_URL, adminToken: server.adminToken, scryptCost: 1024 }));
+    }
+  }
 });
 
 afterAll(async () => {
   await server?.close();
+  for (const node of clusterNodes) await node.close();
+  await database?.drop();
   await rm(mirror, { recursive: true, force: true });
   await rm(bin, { recursive: true, force: true });
 });
@@ -60,7 +78,12 @@ interface ShellRun {
 }
 
 function shell(line: string): Promise<ShellRun> {
-  const local = line.replace(/^npx im /, 'im ').replaceAll(WRITTEN_SERVER, server.httpUrl);
+  const local = line
+    .replace(/^npx im /, 'im ')
+    .replaceAll(WRITTEN_NODES, clusterNodes.map((n) => n.httpUrl).join(','))
+    .replaceAll(WRITTEN_SERVER, server.httpUrl)
+    .replaceAll(WRITTEN_DB, `--db ${database?.url ?? ''}`)
+    .replaceAll(WRITTEN_BUS, `--bus ${REDIS_URL ?? ''}`);
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IM_') && k !== 'FORCE_COLOR'));
   const env = { ...inherited, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH ?? ''}`, IM_ADMIN_TOKEN: server.adminToken };
   return new Promise((resolve) => {
@@ -74,6 +97,10 @@ async function runAll(examples: readonly string[]): Promise<string[]> {
   const failed: string[] = [];
   // One at a time: several would compete for the machine's cores, and none needs another.
   for (const example of examples) {
+    if ((example.includes('--cluster') || example.includes(WRITTEN_NODES)) && database === undefined) {
+      console.log(`Example left out (it needs IM_TEST_PG_URL and IM_TEST_REDIS_URL): ${example}`);
+      continue;
+    }
     const run = await shell(example);
     if (run.code !== 0) failed.push(`${example}\n  exit ${String(run.code)}\n  ${(run.stderr || run.stdout).trim().split('\n').slice(0, 5).join('\n  ')}`);
   }

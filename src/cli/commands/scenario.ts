@@ -39,7 +39,7 @@ function filter(v: string): RegExp {
   }
 }
 
-/** The server's HTTP base URL; its ws:// form (as `im serve` prints it) works too. */
+/** One node's HTTP base URL; its ws:// form (as `im serve` prints it) works too. */
 function serverUrl(v: string): string {
   let url: URL | undefined;
   try {
@@ -48,10 +48,46 @@ function serverUrl(v: string): string {
     url = undefined;
   }
   if (!url || !['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
-    throw new UserError(`--server must be a URL like http://127.0.0.1:7700, got "${v}"`, USAGE);
+    throw new UserError(`--server must be a URL like http://127.0.0.1:7700 (or several, comma-separated), got "${v}"`, USAGE);
   }
   if (url.protocol.startsWith('ws')) return `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
   return v.replace(/\/+$/, '');
+}
+
+/** `URL1,URL2,…`: the nodes of one cluster. */
+function serverUrls(v: string): string[] {
+  const urls = v.split(',').map((part) => part.trim());
+  if (urls.some((u) => u === '')) throw new UserError(`--server has an empty entry in "${v}": write URL1,URL2 without blanks between commas`, USAGE);
+  const parsed = urls.map(serverUrl);
+  const twice = parsed.find((u, i) => parsed.indexOf(u) !== i);
+  if (twice !== undefined) throw new UserError(`--server lists ${twice} twice: each node once`, USAGE);
+  return parsed;
+}
+
+const MAX_CLUSTER_NODES = 16;
+
+function postgresUrl(v: string): string {
+  if (!/^postgres(ql)?:\/\/\S+$/i.test(v)) throw new UserError(`--db must be a postgres:// URL like postgres://postgres@127.0.0.1:5432/im, got "${v}"`, USAGE);
+  return v;
+}
+
+function redisUrl(v: string): string {
+  if (!/^rediss?:\/\/\S+$/i.test(v)) throw new UserError(`--bus must be a redis:// URL like redis://127.0.0.1:6379, got "${v}"`, USAGE);
+  return v;
+}
+
+/** --cluster needs both engines; --db/--bus mean nothing without it. */
+function clusterOf(flags: RunFlags): { nodes: number; db: string; bus: string } | undefined {
+  if (flags.cluster === undefined) {
+    if (flags.db !== undefined || flags.bus !== undefined) {
+      throw new UserError(`--${flags.db !== undefined ? 'db' : 'bus'} is for the nodes --cluster N starts: add --cluster 3 (or drop it and use --server)`, USAGE);
+    }
+    return undefined;
+  }
+  if (flags.db === undefined || flags.bus === undefined) {
+    throw new UserError(`--cluster ${flags.cluster} needs --db postgres://USER@HOST:PORT/DB and --bus redis://HOST:PORT: the nodes share them`, USAGE);
+  }
+  return { nodes: flags.cluster, db: flags.db, bus: flags.bus };
 }
 
 /**
@@ -63,7 +99,10 @@ function usageExit(err: CommanderError): never {
 }
 
 interface RunFlags {
-  server?: string;
+  server?: string[];
+  cluster?: number;
+  db?: string;
+  bus?: string;
   adminToken?: string;
   jobs: number;
   filter?: RegExp;
@@ -97,7 +136,10 @@ function registerRun(scenario: Command): void {
     .command('run')
     .description('run scenario files and report; exit 0 only when every scenario passed')
     .argument('[paths...]', 'scenario files, or directories searched for *.yaml / *.yml', DEFAULT_PATHS)
-    .addOption(new Option('--server <url>', 'target a running server (default: a throwaway embedded server per scenario)').argParser(serverUrl))
+    .addOption(new Option('--server <url[,url…]>', 'target running nodes, users spread round-robin (default: a throwaway embedded server per scenario)').argParser(serverUrls))
+    .addOption(new Option('--cluster <n>', `start n im serve nodes per scenario on --db and --bus (kill_node/restart_node steps need it)`).argParser(wholeNumber('--cluster', 1, MAX_CLUSTER_NODES)).conflicts('server'))
+    .addOption(new Option('--db <url>', 'with --cluster: the PostgreSQL database the nodes share (it must exist)').argParser(postgresUrl))
+    .addOption(new Option('--bus <url>', 'with --cluster: the Redis bus the nodes share').argParser(redisUrl))
     .addOption(new Option('--admin-token <token>', "the --server's admin token, for system messages").env('IM_ADMIN_TOKEN'))
     .addOption(new Option('-j, --jobs <n>', 'scenario files run at once').default(DEFAULT_JOBS).argParser(wholeNumber('--jobs', 1, 256)))
     .addOption(new Option('--filter <text|/regex/>', 'only scenarios whose name or file matches').argParser(filter))
@@ -120,14 +162,16 @@ Examples:
   $ im scenario run --filter /^group/ --jobs 8 --bail
   $ im scenario run scenarios/single.yaml --json         # the report as JSON on stdout
   $ im scenario run --reporter junit --output reports/scenarios.xml --transcript reports/frames
-  $ im scenario run scenarios/system.yaml --server http://127.0.0.1:7700 --admin-token "$IM_ADMIN_TOKEN"`,
+  $ im scenario run scenarios/system.yaml --server http://127.0.0.1:7700 --admin-token "$IM_ADMIN_TOKEN"
+  $ im scenario run scenarios/group.yaml --cluster 3 --db postgres://postgres@127.0.0.1:5432/im --bus redis://127.0.0.1:6379`,
     )
     .exitOverride(usageExit)
     .action(async (paths: string[], flags: RunFlags) => {
       const code = await runScenarioRun(
         {
           paths,
-          server: flags.server,
+          servers: flags.server,
+          cluster: clusterOf(flags),
           adminToken: flags.adminToken,
           jobs: flags.jobs,
           filter: flags.filter,

@@ -15,6 +15,13 @@ function wholeNumber(min: number, max?: number) {
   };
 }
 
+/** A rate: 1000, or 0.5 (one every two seconds). */
+function positiveRate(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError('must be a number above 0, like 1000 or 0.5');
+  return n;
+}
+
 function duration(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 'ms') as 'ms'];
@@ -68,8 +75,9 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--token-ttl <duration>', 'login token lifetime (default 7d)').env('IM_TOKEN_TTL').argParser(duration))
     .addOption(new Option('--idle-timeout <duration>', 'close silent connections after (default 60s)').env('IM_IDLE_TIMEOUT').argParser(duration))
     .addOption(new Option('--rate-burst <n>', 'SENDs a user may burst (default 500)').env('IM_RATE_BURST').argParser(wholeNumber(1)))
-    .addOption(new Option('--rate-limit <n>', 'sustained SENDs per second per user (default 1000)').env('IM_RATE_LIMIT').argParser(wholeNumber(1)))
+    .addOption(new Option('--rate-limit <n>', 'sustained SENDs per second per user, 0.5 for one every 2 s (default 1000)').env('IM_RATE_LIMIT').argParser(positiveRate))
     .addOption(new Option('--read-limit <rows>', 'messages per second a user may read by SYNC/HISTORY, and burst (default 5000)').env('IM_READ_LIMIT').argParser(wholeNumber(1)))
+    .addOption(new Option('--max-content <bytes>', 'largest message content in UTF-8 bytes of JSON (default 65536)').env('IM_MAX_CONTENT').argParser(wholeNumber(1, 1_048_576)))
     .addOption(new Option('--max-devices <n>', 'devices one user may connect at once (default 10)').env('IM_MAX_DEVICES').argParser(wholeNumber(1)))
     .addOption(new Option('--metrics-token <token>', 'require this Bearer token on GET /metrics, 8+ characters (open when unset)').env('IM_METRICS_TOKEN').argParser(metricsToken))
     .addOption(new Option('--json', 'print the ready banner as one JSON line on stdout (logs stay on stderr)'))

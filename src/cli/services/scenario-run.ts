@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { mapLimit } from '../../runner/map-limit.js';
+import { redactUrl } from '../../server/redact-url.js';
 import { failedResult, runScenario } from '../../runner/run.js';
-import type { Scenario, ScenarioResult } from '../../runner/types.js';
+import type { LoggedFrame, Scenario, ScenarioResult } from '../../runner/types.js';
 import { fanOut, REPORTERS, type ReporterName } from '../../runner/reporters/index.js';
 import type { Reporter, TextSink } from '../../runner/reporters/reporter-types.js';
 import { runStartLines } from '../../runner/reporters/pretty-plain.js';
@@ -15,8 +16,10 @@ import { issueLine, loadScenarios } from './scenario-check.js';
 export interface ScenarioRunOptions {
   /** Files or directories; directories are searched for *.yaml / *.yml. */
   paths: string[];
-  /** A running server to target; each scenario gets its own embedded server otherwise. */
-  server?: string;
+  /** Running nodes to target (several: one cluster); each scenario gets its own embedded server otherwise. */
+  servers?: string[];
+  /** Start this cluster per scenario instead (`--cluster N --db … --bus …`). */
+  cluster?: { nodes: number; db: string; bus: string };
   adminToken?: string;
   /** Files run at once (≥ 1). */
   jobs: number;
@@ -115,7 +118,8 @@ async function writeTranscripts(dir: string, result: ScenarioResult): Promise<st
   const safe = stem.split(sep).filter((part) => part !== '..' && part !== '').join(sep);
   const written: string[] = [];
   for (const { actor, frames, sent } of result.transcripts) {
-    const lines = [...frames.map((f) => ({ at: f.at, dir: 'in', frame: f.frame })), ...sent.map((f) => ({ at: f.at, dir: 'out', frame: f.frame }))];
+    const line = (f: LoggedFrame, dir: 'in' | 'out') => ({ at: f.at, dir, ...(f.node === undefined ? {} : { node: f.node }), frame: f.frame });
+    const lines = [...frames.map((f) => line(f, 'in')), ...sent.map((f) => line(f, 'out'))];
     lines.sort((a, b) => a.at - b.at);
     const path = join(dir, safe, `${actor.replace(/[\\/]/g, '_')}.jsonl`);
     await mkdir(dirname(path), { recursive: true });
@@ -152,7 +156,8 @@ export async function runScenarioRun(options: ScenarioRunOptions, io: ScenarioRu
     await reporter.onScenarioStart(scenario.file, scenario.name);
     const t0 = Date.now();
     const result = await runScenario(scenario, {
-      server: options.server,
+      ...(options.servers === undefined ? {} : { servers: options.servers }),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
       adminToken: options.adminToken,
       defaultTimeoutMs: options.timeoutMs,
       seed: options.seed,
@@ -173,7 +178,7 @@ export async function runScenarioRun(options: ScenarioRunOptions, io: ScenarioRu
     scenarios: scenarios.map((s) => ({ file: s.file, name: s.name })),
     seed: options.seed,
     jobs: options.jobs,
-    server: options.server,
+    server: describeTarget(options),
     runId,
   });
   const notStarted = await mapLimit(scenarios, options.jobs, runOne, () => (options.bail && failed) || io.signal?.aborted === true);
@@ -191,4 +196,11 @@ export async function runScenarioRun(options: ScenarioRunOptions, io: ScenarioRu
   });
   await file?.flush();
   return passed ? 0 : 1;
+}
+
+/** How reports name what the run targets; undefined for the embedded server. */
+function describeTarget(options: ScenarioRunOptions): string | undefined {
+  if (options.servers !== undefined) return options.servers.join(',');
+  if (options.cluster !== undefined) return `${options.cluster.nodes} nodes per scenario on ${redactUrl(options.cluster.db)} + ${redactUrl(options.cluster.bus)}`;
+  return undefined;
 }

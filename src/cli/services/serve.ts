@@ -20,6 +20,7 @@ export interface ServeOptions {
   rateLimit?: number;
   readLimit?: number;
   maxDevices?: number;
+  maxContent?: number;
   metricsToken?: string;
   /** Print the ready banner as one JSON line (for supervisors and scripts) instead of text. */
   json: boolean;
@@ -45,6 +46,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     rateLimit: { burst: opts.rateBurst, perSecond: opts.rateLimit },
     readRateLimit: { burst: opts.readLimit, perSecond: opts.readLimit },
     maxDevicesPerUser: opts.maxDevices,
+    maxContentBytes: opts.maxContent,
     metricsToken: opts.metricsToken,
   };
   const server = await createServer(options).catch((e: unknown) => {

@@ -98,7 +98,7 @@ function diffLines(diff: string, t: Theme): string[] {
 }
 
 function recentLines(recent: readonly LoggedFrame[], t: Theme): string[] {
-  return recent.map(({ at, frame }) => `${t.muted(relativeTime(at))} ${frameLine(frame)}`);
+  return recent.map(({ at, frame, node }) => `${t.muted(relativeTime(at))} ${node === undefined ? '' : t.muted(`via node ${node} `)}${frameLine(frame)}`);
 }
 
 function stepLines(failure: StepFailure, t: Theme): string[] {
@@ -179,10 +179,15 @@ export function failureBlock(result: ScenarioResult, t: Theme): string[] {
 /** Every frame of every device of a scenario, merged by time: `+0.123s alice@phone ← PUSH …`. */
 export function transcriptLines(result: ScenarioResult): string[] {
   const rows = result.transcripts.flatMap(({ actor, frames, sent }) => [
-    ...frames.map((f) => ({ at: f.at, text: `${relativeTime(f.at)} ${actor} ← ${frameLine(f.frame)}` })),
-    ...sent.map((f) => ({ at: f.at, text: `${relativeTime(f.at)} ${actor} → ${summarizeSent(f.frame)}` })),
+    ...frames.map((f) => ({ at: f.at, text: `${relativeTime(f.at)} ${actor}${viaNode(f)} ← ${frameLine(f.frame)}` })),
+    ...sent.map((f) => ({ at: f.at, text: `${relativeTime(f.at)} ${actor}${viaNode(f)} → ${summarizeSent(f.frame)}` })),
   ]);
   return rows.sort((a, b) => a.at - b.at).map((r) => r.text);
+}
+
+/** ` (node 2)` when the run has several nodes. */
+function viaNode(frame: LoggedFrame): string {
+  return frame.node === undefined ? '' : ` (node ${frame.node})`;
 }
 
 /** Sent frames are client frames (a SEND may be logged before its header is added). */

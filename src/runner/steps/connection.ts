@@ -22,9 +22,17 @@ interface Synced {
   hasMore: false;
 }
 
-async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: number, closePrevious = true): Promise<Synced | undefined> {
+/** A step's `node:` (1-based) as an index; with one node, every node option means that one. */
+function nodeIndex(node: number | undefined, ctx: StepContext): number | undefined {
+  const { nodes } = ctx.run.actors;
+  if (node === undefined || !nodes.several) return undefined;
+  if (node > nodes.count) throw new StepFailed(`node ${node} does not exist: this run has ${nodes.count} nodes`);
+  return node - 1;
+}
+
+async function open(device: Device, sync: boolean, ctx: StepContext, timeoutMs: number, closePrevious = true, node?: number): Promise<Synced | undefined> {
   try {
-    const client = await device.connect(ctx.run.baseUrl, timeoutMs, closePrevious);
+    const client = await device.connect(timeoutMs, closePrevious, node);
     if (!sync) return undefined;
     device.logSent({ header: { cmd: CmdType.SYNC }, content: { sincePts: client.lastPts } });
     const { messages, maxPts } = await client.syncAll(client.lastPts);
@@ -55,14 +63,16 @@ function saveSynced(save: string | undefined, opened: readonly Device[], synced:
 export const connect: Handler<'connect'> = async (step, ctx) => {
   const timeoutMs = timeoutOf(step, ctx.run);
   const opened = devices(step.actors, ctx);
-  const synced = await Promise.all(opened.map((d) => open(d, step.sync ?? false, ctx, timeoutMs, step.closePrevious ?? true)));
+  const node = nodeIndex(step.node, ctx);
+  const synced = await Promise.all(opened.map((d) => open(d, step.sync ?? false, ctx, timeoutMs, step.closePrevious ?? true, node)));
   saveSynced(step.save, opened, synced, ctx);
 };
 
 export const reconnect: Handler<'reconnect'> = async (step, ctx) => {
   const timeoutMs = timeoutOf(step, ctx.run);
   const opened = devices(step.actors, ctx);
-  const synced = await Promise.all(opened.map((d) => open(d, step.sync, ctx, timeoutMs)));
+  const node = nodeIndex(step.node, ctx);
+  const synced = await Promise.all(opened.map((d) => open(d, step.sync, ctx, timeoutMs, true, node)));
   saveSynced(step.save, opened, synced, ctx);
 };
 

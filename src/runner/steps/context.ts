@@ -7,7 +7,6 @@ import type { IdMap } from './ids.js';
 /** What every step handler shares for the duration of one scenario. */
 export interface RunState {
   scenario: Scenario;
-  baseUrl: string;
   /** For `/system/send` and `as: admin`. */
   adminToken: string | undefined;
   defaultTimeoutMs: number;

@@ -91,7 +91,8 @@ export const http: Handler<'http'> = async (step: HttpStep, ctx) => {
   const matcher = step.expect === undefined ? undefined : normalizeMatcher(ctx.run.ids.deep(resolve(step.expect, ctx)));
   const expected = `${step.method} ${path} → ${codeText(step.expectCode)}${matcher === undefined ? '' : ` with data ${compact(displayMatcher(matcher))}`}`;
   const actor = as === 'admin' || as === 'anonymous' ? {} : { actor: as };
-  const client = ctx.run.actors.http(tokenFor(as, ctx), timeoutOf(step, ctx.run));
+  const user = as === 'admin' || as === 'anonymous' ? undefined : ctx.run.actors.user(parseActor(as).user);
+  const client = ctx.run.actors.http(tokenFor(as, ctx), timeoutOf(step, ctx.run), user);
   const startedAt = ctx.run.clock();
   let response: HttpResponse;
   try {

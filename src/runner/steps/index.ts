@@ -5,6 +5,7 @@ import { actorRef, ScenarioFailure, toFailure, type Handler, type Handlers, type
 import { expect, expectAll, expectNone, expectSeq } from './expect.js';
 import { barrier, parallel, pause, repeat } from './flow.js';
 import { http } from './http.js';
+import { killNode, restartNode } from './node-steps.js';
 import { history, read, sync } from './requests.js';
 import { send } from './send.js';
 
@@ -27,6 +28,8 @@ export const HANDLERS: Handlers = {
   parallel,
   barrier,
   pause,
+  kill_node: killNode,
+  restart_node: restartNode,
 };
 
 /** `bob` → `bob@default` for a one-device step, templates resolved; the reference as written when that fails. */
