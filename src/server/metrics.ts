@@ -94,6 +94,10 @@ export class Metrics {
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   );
   readonly storeBatch = new Histogram('im_store_batch_size', 'Messages per store commit', [1, 2, 5, 10, 25, 50, 100, 250, 512]);
+  readonly pushOrder = new Counter(
+    'im_push_order_total',
+    'Pushes out of pts order on this node: held behind a gap, filled from the store after the bound, or skipped (left to SYNC)',
+  );
 
   render(): string {
     const all: Metric[] = [
@@ -105,6 +109,7 @@ export class Metrics {
       this.errors,
       this.storeCommit,
       this.storeBatch,
+      this.pushOrder,
     ];
     return `${all.map((m) => m.render()).join('\n')}\n`;
   }

@@ -2,6 +2,7 @@ import { CmdType, PROTOCOL_VERSION } from '../../protocol/codes.js';
 import { pushFrame } from '../../protocol/messages.js';
 import type { Logger } from '../logger.js';
 import type { BusEvent, MessageEvent, ReadEvent, SessionOpenedEvent, TokensRevokedEvent } from '../sync/bus.js';
+import { PtsOrder, type PtsOrderOptions } from './pts-order.js';
 import type { SessionRegistry } from './session-registry.js';
 
 /** Recipients handled per turn of the event loop, so one huge fan-out never blocks it for long. */
@@ -10,18 +11,24 @@ const CHUNK = 2000;
 /**
  * The bus subscriber of every node: writes SEND_ACK to the sending device (when it is here) and
  * PUSH to every other device of every recipient connected here. Events are handled strictly in
- * bus order; a big fan-out yields between chunks and later events wait behind it, so per-device
- * order (pts, then seq) is kept.
+ * bus order; a big fan-out yields between chunks and later events wait behind it. Pushes with a
+ * pts go through `PtsOrder`, which keeps each device's pts order even when the events come from
+ * several nodes (give it the store as `inbox` so it can fill gaps).
  */
 export class Deliverer {
   private backlog: BusEvent[] = [];
   private busy = false;
+  private readonly order: PtsOrder;
 
   constructor(
     private readonly nodeId: number,
     private readonly sessions: SessionRegistry,
     private readonly logger: Logger,
-  ) {}
+    options: PtsOrderOptions = {},
+  ) {
+    this.order = new PtsOrder(logger, options);
+    sessions.observe(this.order);
+  }
 
   readonly handle = (event: BusEvent): void => {
     if (this.busy) {
@@ -76,7 +83,9 @@ export class Deliverer {
       for (let i = from; i < to; i++) {
         if (i < recipients.length) {
           const r = recipients[i]!;
-          toDevices(r.userId, () => (r.pts === undefined ? base : `${head},"pts":${r.pts}}}`));
+          const { pts } = r;
+          if (pts === undefined) toDevices(r.userId, () => base);
+          else this.order.push(r.userId, pts, () => `${head},"pts":${pts}}}`, originConn);
         } else {
           toDevices(audience[i - recipients.length]!, () => base);
         }

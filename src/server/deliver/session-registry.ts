@@ -13,15 +13,34 @@ export interface DeliveryTarget {
   revoke(reason: string): void;
 }
 
+/** Told when a user gets a first device on this node and when their last one leaves. */
+export interface PresenceObserver {
+  /** `devices` is the registry's own live map of the user's connections, valid until `left`. */
+  arrived(userId: string, devices: ReadonlyMap<string, DeliveryTarget>): void;
+  left(userId: string): void;
+}
+
 /** The connections on this node, by connection and by user. */
 export class SessionRegistry {
   private readonly byConn = new Map<string, DeliveryTarget>();
   private readonly byUser = new Map<string, Map<string, DeliveryTarget>>();
+  private observer: PresenceObserver | undefined;
+
+  /** One observer (the node's Deliverer); told at once about the users already here. */
+  observe(observer: PresenceObserver): void {
+    this.observer = observer;
+    for (const [userId, devices] of this.byUser) observer.arrived(userId, devices);
+  }
 
   add(t: DeliveryTarget): void {
     this.byConn.set(t.connId, t);
     let devices = this.byUser.get(t.userId);
-    if (!devices) this.byUser.set(t.userId, (devices = new Map()));
+    if (!devices) {
+      this.byUser.set(t.userId, (devices = new Map()));
+      devices.set(t.connId, t);
+      this.observer?.arrived(t.userId, devices);
+      return;
+    }
     devices.set(t.connId, t);
   }
 
@@ -30,7 +49,10 @@ export class SessionRegistry {
     this.byConn.delete(t.connId);
     const devices = this.byUser.get(t.userId);
     devices?.delete(t.connId);
-    if (devices?.size === 0) this.byUser.delete(t.userId);
+    if (devices?.size === 0) {
+      this.byUser.delete(t.userId);
+      this.observer?.left(t.userId);
+    }
   }
 
   conn(connId: string): DeliveryTarget | undefined {
