@@ -7,6 +7,7 @@ import { ImClient } from '../../src/client/index.js';
 import { ConvType } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
 import { runIm } from '../helpers/cli.js';
+import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { TmuxTerminal, hasTmux } from '../helpers/tmux.js';
 
@@ -27,10 +28,7 @@ describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
 
   beforeAll(async () => {
     server = await startServer({ scryptCost: 1024 });
-    for (const u of ['alice', 'bob']) await server.http.register(u, 'pw');
-    const [alice, bob] = await Promise.all(['alice', 'bob'].map(async (u) => server.http.withToken((await server.http.login(u, 'pw')).token)));
-    await alice?.friendAdd('bob');
-    await bob?.friendAdd('alice');
+    await aliceAndBob(server);
     dir = mkdtempSync(join(tmpdir(), 'im-e2e-'));
   });
 
@@ -129,5 +127,51 @@ describe.skipIf(!hasTmux)('im chat in a terminal (tmux)', () => {
     expect(yaml).not.toMatch(/password/i);
     const replay = await runIm(['scenario', 'run', file]);
     expect(replay.code, `${replay.stdout}${replay.stderr}\n--- the recorded file ---\n${yaml}`).toBe(0);
+  });
+});
+
+/** Registers alice and bob (password `pw`) on `server` and makes them friends. */
+async function aliceAndBob(server: TestServer): Promise<void> {
+  for (const u of ['alice', 'bob']) await server.http.register(u, 'pw');
+  const [alice, bob] = await Promise.all(['alice', 'bob'].map(async (u) => server.http.withToken((await server.http.login(u, 'pw')).token)));
+  await alice?.friendAdd('bob');
+  await bob?.friendAdd('alice');
+}
+
+describe.skipIf(!hasTmux || !PG_URL || !REDIS_URL)('im chat --server URL1,URL2 on two nodes (tmux, PostgreSQL + Redis)', () => {
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('puts alice on node 1 and bob on node 2, names the node in each title, delivers across them, and --record still writes', async () => {
+    const db = await createTestDatabase(PG_URL!);
+    cleanups.push(() => db.drop());
+    const nodes: TestServer[] = [];
+    for (const nodeId of [1, 2]) {
+      const server = await startServer({ db: db.url, busUrl: REDIS_URL, nodeId, scryptCost: 1024 });
+      cleanups.push(() => server.close());
+      nodes.push(server);
+    }
+    await aliceAndBob(nodes[0]!);
+    const dir = mkdtempSync(join(tmpdir(), 'im-e2e-nodes-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'cluster.yaml');
+    const [n1, n2] = nodes.map((n) => n.httpUrl);
+    const term = TmuxTerminal.start('nodes', `${ENV} IM_PASSWORD=pw node ${BIN} chat alice bob --server ${n1},${n2} --state-dir ${dir} --record ${file}`, 121, 30);
+    cleanups.push(() => term.kill());
+
+    const host = (url = '') => new URL(url).host;
+    await term.waitFor(
+      (s) => count(s, 'online') >= 2 && s.includes(`alice@default · node 1 (${host(n1)})`) && s.includes(`bob@default · node 2 (${host(n2)})`),
+      'both panes online, each title naming its node',
+    );
+    term.type('/dm bob');
+    term.keys('Enter');
+    term.type('across the cluster\r');
+    await term.waitFor((s) => count(s, 'across the cluster') >= 2, 'the message in both panes');
+    term.keys('C-c');
+    await term.waitFor((s) => s.includes('exited with 0'), 'exit status 0');
+    expect(readFileSync(file, 'utf8')).toMatch(/send: \{ from: alice, to: bob, text: across the cluster \}/);
   });
 });

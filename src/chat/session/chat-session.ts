@@ -13,13 +13,19 @@ import { describeError } from './describe-error.js';
 import { FrameLog } from './frame-log.js';
 import { GapSync, type SyncOutcome } from './gap-sync.js';
 import { LineQueue } from './line-queue.js';
+import { failoverOrder, firstReachable, movedText } from './node-list.js';
 import { Outbox } from './outbox.js';
 import type { ChatSessionHandle, ClientFrameOut, HttpEvent, SessionView, WireEvent } from './session-types.js';
 import { ViewStore } from './view-store.js';
 
 export interface ChatSessionOptions {
-  /** HTTP base URL, e.g. `http://127.0.0.1:7700`. */
+  /** HTTP base URL of this pane's own node, e.g. `http://127.0.0.1:7700`; it also keys the pts cursor. */
   server: string;
+  /**
+   * Every node of the cluster, in the order given (`--server URL1,URL2`). When the node in use
+   * does not answer, login and reconnects try the next one. Default: `server` alone.
+   */
+  nodes?: readonly string[];
   userId: string;
   password: string;
   /** Default `default` (PROTOCOL.md §3). */
@@ -73,12 +79,13 @@ export class ChatSession implements ChatSessionHandle {
   /** The highest seq a READ was sent for, per conversation (the READ_ACK lowers `unread` later). */
   readonly #readSent = new Map<string, number>();
 
-  private constructor(options: ChatSessionOptions, http: ImHttp, lastPts: number) {
+  private constructor(options: ChatSessionOptions, node: string, http: ImHttp, lastPts: number) {
     this.#options = options;
     this.#http = http;
     const deviceId = options.deviceId ?? 'default';
     this.#store = new ViewStore({
-      server: options.server,
+      server: node,
+      nodes: nodesOf(options),
       userId: options.userId,
       deviceId,
       state: createChatState(options.userId, lastPts),
@@ -100,12 +107,16 @@ export class ChatSession implements ChatSessionHandle {
    * connection fails, so the command line can say why; later drops reconnect by themselves.
    */
   static async start(options: ChatSessionOptions): Promise<ChatSession> {
-    const http = new ImHttp(options.server, { observe: (call) => options.onHttp?.(httpEvent(call)) });
-    const { token } = await http.login(options.userId, options.password);
+    const { node, http } = await firstReachable(failoverOrder(nodesOf(options), options.server), async (node) => {
+      const http = new ImHttp(node, observeHttp(options));
+      return { node, http: http.withToken((await http.login(options.userId, options.password)).token) };
+    });
     const deviceId = options.deviceId ?? 'default';
     const lastPts = options.stateDir === undefined ? 0 : await CursorSaver.load(options.stateDir, { server: options.server, userId: options.userId, deviceId });
-    const session = new ChatSession(options, http.withToken(token), lastPts);
-    await session.#connect();
+    const session = new ChatSession(options, node, http, lastPts);
+    await session.#connect(node);
+    const moved = session.#movedFrom(options.server);
+    if (moved !== '') session.#store.notice('info', moved);
     return session;
   }
 
@@ -177,10 +188,11 @@ export class ChatSession implements ChatSessionHandle {
     this.#client = undefined;
     stale?.close().catch(() => undefined);
     this.#attempt = 0;
-    void this.#reconnect().then(() => {
+    void this.#reconnect().then((moved) => {
       if (this.view.state.connection.kind !== 'online') return;
       const who = `${this.#options.userId}@${this.view.deviceId}`;
-      this.#store.notice('info', wasKicked ? `reconnected as ${who}; its other connection was signed out` : `reconnected as ${who}`);
+      const text = wasKicked ? `reconnected as ${who}; its other connection was signed out` : `reconnected as ${who}`;
+      this.#store.notice('info', moved === '' ? text : `${text}; ${moved}`);
     });
   }
 
@@ -206,12 +218,12 @@ export class ChatSession implements ChatSessionHandle {
 
   // ---- connection ----------------------------------------------------------------------------
 
-  async #connect(): Promise<void> {
-    const { server, userId } = this.#options;
+  async #connect(node: string): Promise<void> {
+    this.#useNode(node);
     const client = await ImClient.connect({
-      url: server,
+      url: node,
       token: this.#http.token ?? '',
-      userId,
+      userId: this.#options.userId,
       deviceId: this.view.deviceId,
       lastPts: safePts(this.view.state),
       recordFrames: false,
@@ -264,19 +276,37 @@ export class ChatSession implements ChatSessionHandle {
     this.#countdown.unref();
     this.#reconnectTimer = setTimeout(() => {
       clearInterval(this.#countdown);
-      void this.#reconnect();
+      void this.#reconnect().then((moved) => {
+        if (moved !== '') this.#store.notice('info', moved);
+      });
     }, delay);
   }
 
-  async #reconnect(): Promise<void> {
-    if (this.#closing) return;
+  /** To the node in use, else the next one that answers; resolves with `movedText` (for the notice). */
+  async #reconnect(): Promise<string> {
+    if (this.#closing) return '';
+    const from = this.view.server;
     this.#store.dispatch({ type: 'connection', state: { kind: 'connecting' } });
     try {
-      await this.#connect();
+      await firstReachable(failoverOrder(this.view.nodes, from), (node) => this.#connect(node));
+      return this.#movedFrom(from);
     } catch (e) {
       if (isImRequestError(e) && AUTH_CODES.has(e.code)) await this.#relogin().catch(() => undefined);
       if (!this.#closing) this.#scheduleReconnect();
+      return '';
     }
+  }
+
+  /** HTTP calls follow the WebSocket, so a pane's commands go to the node it is on. */
+  #useNode(node: string): void {
+    if (node === this.view.server) return;
+    const { token } = this.#http;
+    this.#http = new ImHttp(node, { ...observeHttp(this.#options), ...(token === undefined ? {} : { token }) });
+    this.#store.server(node);
+  }
+
+  #movedFrom(from: string): string {
+    return movedText(this.view.nodes, from, this.view.server);
   }
 
   /** The token expired (4003) or the server forgot it: log in again with the password we were given. */
@@ -448,6 +478,16 @@ export class ChatSession implements ChatSessionHandle {
 
 /** Types where a typing notice makes sense: conversations with a few people (not broadcast channels or huge groups). */
 const TYPING_TYPES: ReadonlySet<number> = new Set([ConvType.SINGLE, ConvType.STRANGER_CHAT, ConvType.GROUP, ConvType.CUSTOM_CONVERSATION]);
+
+/** `nodes`, with the pane's own node in it whatever the caller gave. */
+function nodesOf(options: ChatSessionOptions): readonly string[] {
+  const { nodes = [], server } = options;
+  return nodes.includes(server) ? nodes : [server, ...nodes];
+}
+
+function observeHttp(options: ChatSessionOptions): { observe: (call: HttpCallRecord) => void } {
+  return { observe: (call) => options.onHttp?.(httpEvent(call)) };
+}
 
 function httpEvent(call: HttpCallRecord): HttpEvent {
   const event: HttpEvent = { method: call.method, path: call.path, data: call.data, at: Date.now() };

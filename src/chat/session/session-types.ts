@@ -19,8 +19,10 @@ export interface Overlay {
 
 /** What a pane renders: everything about one user's session, replaced (never mutated) on change. */
 export interface SessionView {
-  /** HTTP base URL of the server, e.g. `http://127.0.0.1:7700`. */
+  /** HTTP base URL of the server in use, e.g. `http://127.0.0.1:7700`: one of `nodes`. */
   server: string;
+  /** Every node the session may use (`--server URL1,URL2`), in the order given; just `server` with one. */
+  nodes: readonly string[];
   userId: string;
   deviceId: string;
   state: ChatState;
@@ -73,6 +75,7 @@ export interface ChatSessionHandle {
   /**
    * Connects again now (Ctrl-R, `/reconnect`): after a KICK, which in turn signs out the other
    * connection of this user@device (the user's explicit choice), or to skip a backoff wait.
+   * To the node in use, or, when it does not answer, the next one of `nodes`.
    */
   reconnect(): void;
 }

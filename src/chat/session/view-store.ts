@@ -42,6 +42,11 @@ export class ViewStore {
     if (this.#view.notice !== null) this.#set({ ...this.#view, notice: null });
   }
 
+  /** The session now talks to `server` (another node of the cluster). */
+  server(server: string): void {
+    if (server !== this.#view.server) this.#set({ ...this.#view, server });
+  }
+
   overlay(overlay: Overlay | null): void {
     this.#set({ ...this.#view, overlay });
   }

@@ -8,6 +8,7 @@ import { startEmbeddedServer, type EmbeddedChatServer } from '../../chat/embedde
 import { SessionRecorder, redactCommandLine } from '../../chat/record/scenario-recorder.js';
 import { ChatSession, type ChatSessionOptions } from '../../chat/session/chat-session.js';
 import { describeError } from '../../chat/session/describe-error.js';
+import { homeNode } from '../../chat/session/node-list.js';
 import type { HttpEvent, WireEvent } from '../../chat/session/session-types.js';
 import { EXIT, UserError } from '../user-error.js';
 import { promptPassword } from './prompt-password.js';
@@ -38,7 +39,25 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'im');
 }
 
+/**
+ * `--server URL` or, for the nodes of a cluster, `--server URL1,URL2,…`: each an http(s) URL,
+ * in the order given (pane 1 goes to URL1, pane 2 to URL2…). Blanks around commas are allowed.
+ */
+export function parseServerList(value: string): string[] {
+  const nodes = value.split(',').map((s) => s.trim());
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    checkUrl(node);
+    // The same node twice would put two panes on it that the user meant for two nodes.
+    const key = node.replace(/\/+$/, '');
+    if (seen.has(key)) throw new UserError(`--server names ${node} twice: give each node of the cluster once`, EXIT.USAGE);
+    seen.add(key);
+  }
+  return nodes;
+}
+
 export interface ChatOptions {
+  /** One URL, or several separated by commas (see `parseServerList`). */
   server: string;
   embedded: boolean;
   password?: string;
@@ -49,18 +68,17 @@ export interface ChatOptions {
 export async function runChat(args: string[], opts: ChatOptions): Promise<void> {
   // Everything that can be wrong with the command line is said before the screen is taken over.
   const actors = parseActors(args);
-  if (!opts.embedded) checkUrl(opts.server);
+  let nodes = opts.embedded ? [] : parseServerList(opts.server);
   if (opts.record !== undefined) checkRecordFile(opts.record);
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new UserError('im chat needs a terminal (stdin and stdout must be a TTY); to script users, write a scenario and run `im scenario run`');
   }
   const userIds = [...new Set(actors.map((a) => a.userId))];
   let embedded: EmbeddedChatServer | undefined;
-  let server = opts.server;
   const passwords = new Map<string, string>();
   if (opts.embedded) {
     embedded = await startEmbeddedServer(userIds, opts.password ?? randomBytes(12).toString('base64url'));
-    server = embedded.server.httpUrl;
+    nodes = [embedded.server.httpUrl];
     for (const u of userIds) passwords.set(u, embedded.password);
   } else {
     for (const u of userIds) passwords.set(u, opts.password ?? (await promptPassword(`password for ${u}: `)));
@@ -70,15 +88,15 @@ export async function runChat(args: string[], opts: ChatOptions): Promise<void> 
   const quit = new AbortController();
   const { runChatUi, KEY_HELP } = await loadUi();
   const shared: SharedOptions = {
-    server,
+    nodes,
     extraHelp: KEY_HELP,
     onQuit: () => quit.abort(),
     // A throwaway embedded server's pts mean nothing next time: no cursor file for it.
     ...(embedded === undefined ? { stateDir: opts.stateDir ?? defaultStateDir() } : {}),
   };
   try {
-    for (const actor of actors) {
-      sessions.push(await startSession(actor, passwords.get(actor.userId) ?? '', shared, recording?.recorder));
+    for (const [i, actor] of actors.entries()) {
+      sessions.push(await startSession(actor, homeNode(nodes, i), passwords.get(actor.userId) ?? '', shared, recording?.recorder));
     }
     await runChatUi(sessions, { signal: quit.signal });
   } finally {
@@ -89,19 +107,26 @@ export async function runChat(args: string[], opts: ChatOptions): Promise<void> 
 }
 
 /** The session options every pane shares. */
-type SharedOptions = Omit<ChatSessionOptions, 'userId' | 'password' | 'deviceId' | 'onWire' | 'onHttp'>;
+type SharedOptions = Omit<ChatSessionOptions, 'server' | 'userId' | 'password' | 'deviceId' | 'onWire' | 'onHttp'> & { nodes: readonly string[] };
 
-async function startSession(actor: Actor, password: string, shared: SharedOptions, recorder: SessionRecorder | undefined): Promise<ChatSession> {
+async function startSession(
+  actor: Actor,
+  server: string,
+  password: string,
+  shared: SharedOptions,
+  recorder: SessionRecorder | undefined,
+): Promise<ChatSession> {
   const { userId, deviceId } = actor;
   const record =
     recorder === undefined
       ? {}
       : { onWire: (e: WireEvent) => recorder.recordWire(userId, deviceId, e), onHttp: (e: HttpEvent) => recorder.recordHttp(userId, e) };
   try {
-    return await ChatSession.start({ ...shared, userId, password, deviceId, ...record });
+    return await ChatSession.start({ ...shared, server, userId, password, deviceId, ...record });
   } catch (e) {
+    // The session tried every node before giving up.
     if (isImClientError(e) && e.reason === 'network') {
-      throw new UserError(`cannot reach ${shared.server}: ${e.message}; start one with \`im serve\`, or use --embedded`);
+      throw new UserError(`cannot reach ${shared.nodes.join(' or ')}: ${e.message}; start one with \`im serve\`, or use --embedded`);
     }
     throw new UserError(`${userId}@${deviceId} could not sign in: ${describeError(e)}`);
   }

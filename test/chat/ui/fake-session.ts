@@ -19,6 +19,7 @@ export class FakeSession implements ChatSessionHandle {
   constructor(userId: string, patch: Partial<SessionView> = {}) {
     this.view = {
       server: 'http://127.0.0.1:7700',
+      nodes: ['http://127.0.0.1:7700'],
       userId,
       deviceId: 'default',
       state: createChatState(userId),
