@@ -101,17 +101,21 @@ export class MessageQueries {
 
   async readInbox(userId: string, sincePts: number, limit: number): Promise<InboxPage> {
     const n = pageSize(limit);
+    // maxPts first, then only rows up to it: two statements see two snapshots, and a message
+    // committed between them must be in neither, or a client told "you have everything up to
+    // maxPts" would drop its push as already seen. Every row up to a visible user_pts is
+    // visible too: the row and the counter commit together, in pts order.
+    const max = await this.pool.query<{ pts: string }>('SELECT pts FROM user_pts WHERE user_id = $1', [userId]);
+    const maxPts = num(max.rows[0]?.pts);
     const { rows } = await this.pool.query<MessageRow & { pts: string }>(
       `SELECT i.pts AS pts, ${MESSAGE_COLUMNS}
          FROM inbox i JOIN messages m ON m.msg_id = i.msg_id
-        WHERE i.user_id = $1 AND i.pts > $2 ORDER BY i.pts LIMIT $3`,
-      [userId, lowerBound(sincePts), n + 1],
+        WHERE i.user_id = $1 AND i.pts > $2 AND i.pts <= $3 ORDER BY i.pts LIMIT $4`,
+      [userId, lowerBound(sincePts), maxPts, n + 1],
     );
-    // Read after the rows: maxPts is never below a pts on the page.
-    const max = await this.pool.query<{ pts: string }>('SELECT pts FROM user_pts WHERE user_id = $1', [userId]);
     return {
       entries: rows.slice(0, n).map((row) => ({ pts: num(row.pts), message: toStoredMessage(row) })),
-      maxPts: num(max.rows[0]?.pts),
+      maxPts,
       hasMore: rows.length > n,
     };
   }

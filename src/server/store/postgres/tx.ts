@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { asUnavailable } from './unavailable.js';
 
 /** SQLSTATEs after which the whole transaction can simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -27,8 +28,15 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function withTx<T>(pool: Pool, body: (client: PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    const client = await pool.connect().catch((e: unknown) => Promise.reject(asUnavailable(e)));
     let broken = false;
+    // While a client is checked out the pool does not listen for its errors: a connection that
+    // dies between two queries (pg_terminate_backend, a reset) would emit an unhandled 'error'
+    // and stop the process. The query in flight, or the next one, fails instead.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await body(client);
@@ -40,9 +48,10 @@ export async function withTx<T>(pool: Pool, body: (client: PoolClient) => Promis
       } catch {
         broken = true; // the connection is gone: do not return it to the pool
       }
-      if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) throw e;
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) throw asUnavailable(e);
       await pause(Math.floor(Math.random() * 5 * attempt));
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -33,9 +33,11 @@ const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 2_000
  * - the publisher sends PUBLISH in order on one socket, so events of one node arrive everywhere
  *   in publish order. It has **no offline queue** (`enableOfflineQueue: false`) and never resends
  *   (`autoResendUnfulfilledCommands: false`, `maxRetriesPerRequest: 0`): while Redis is
- *   unreachable, `publish` drops the event, counts it (`dropped`) and logs one warning per outage.
- *   That is the port's at-most-once: a resend could deliver twice, a queue would grow without
- *   bound, and the store has every message anyway (a device catches up with SYNC). At most
+ *   unreachable, `publish` drops the event for the other nodes, counts it (`dropped`), logs one
+ *   warning per outage, and hands it to this node's own handlers directly, so the node keeps
+ *   acking its SENDs and pushing to its own devices. That is the port's at-most-once: a resend
+ *   could deliver twice, a queue would grow without bound, and the store has every message
+ *   anyway (a device catches up with SYNC). At most
  *   `MAX_IN_FLIGHT` publishes wait for their answer; beyond that events are dropped too.
  * - the subscriber SUBSCRIBEs once, when the first handler subscribes; `subscribe()` resolves
  *   when Redis has confirmed it. ioredis reconnects by itself and, with `autoResubscribe`,
@@ -129,11 +131,16 @@ export class RedisBus implements Bus {
     await withTimeout(this.pub.ping(), PING_TIMEOUT_MS, `no PONG within ${PING_TIMEOUT_MS} ms`);
   }
 
-  /** Never throws and never waits: a publish that cannot go out now is dropped and counted. */
+  /**
+   * Never throws and never waits: a publish that cannot go out now is dropped for the other
+   * nodes and counted, and handed to this node's own handlers at once, so its own devices still
+   * get their SEND_ACKs and pushes while Redis is away.
+   */
   publish(event: BusEvent): void {
     if (this.closing) return;
     if (this.pub.status !== 'ready' || this.inFlight >= MAX_IN_FLIGHT) {
       this.drop();
+      this.deliverHere(event);
       return;
     }
     try {
@@ -200,6 +207,11 @@ export class RedisBus implements Bus {
       this.logger.warn('redis bus got a message that is not JSON; dropped', { channel: from, error: e });
       return;
     }
+    this.deliverHere(event);
+  }
+
+  /** Hands `event` to every handler of this node; one that throws does not stop the others. */
+  private deliverHere(event: BusEvent): void {
     for (const handler of this.handlers) {
       try {
         handler(event);
