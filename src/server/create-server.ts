@@ -9,12 +9,14 @@ import { SessionTokens } from './auth/session-tokens.js';
 import { TokenSigner } from './auth/tokens.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import { Deliverer } from './deliver/deliverer.js';
+import { LocalPresence } from './deliver/presence.js';
 import { SessionRegistry } from './deliver/session-registry.js';
 import { createDomain } from './domain/domain.js';
 import { checkAccess } from './filter/access.js';
 import { createConversationFilter } from './filter/conversation-rules.js';
 import { createRateLimitStage } from './filter/filter-stages.js';
-import { RateLimiter } from './filter/rate-limiter.js';
+import type { BucketsFactory } from './filter/buckets.js';
+import { localBuckets } from './filter/rate-limiter.js';
 import { createHttpApi } from './gateway/http/http-api.js';
 import { WsGateway } from './gateway/ws-gateway.js';
 import { createLogger, type Logger } from './logger.js';
@@ -43,6 +45,11 @@ export interface ImServer {
   config: Readonly<ServerConfig>;
   /** Graceful: stops accepting, answers in-flight frames, closes sockets, then the store. */
   close(): Promise<void>;
+  /**
+   * Resolves (never rejects) if the node had to stop by itself, once it has: another node took
+   * its node id after it could not renew the lease. Pending for as long as the node runs well.
+   */
+  failed: Promise<Error>;
 }
 
 export interface CreateServerOptions extends ServerOptions {
@@ -51,6 +58,8 @@ export interface CreateServerOptions extends ServerOptions {
   store?: MessageStore;
   /** Defaults to the in-process bus. */
   bus?: Bus;
+  /** The node's connections as delivery sees them; a test may decorate what is written to them. */
+  sessions?: SessionRegistry;
 }
 
 /**
@@ -58,13 +67,16 @@ export interface CreateServerOptions extends ServerOptions {
  * gateway → filter → store → sync → (bus) → deliver.
  */
 export async function createServer(options: CreateServerOptions = {}): Promise<ImServer> {
-  const { logger: givenLogger, store: givenStore, bus: givenBus, ...rest } = options;
+  const { logger: givenLogger, store: givenStore, bus: givenBus, sessions: givenSessions, ...rest } = options;
   const resolved = resolveConfig(rest);
   const logger = givenLogger ?? createLogger(resolved.logLevel);
   const store = givenStore ?? (await openStore(resolved.db));
   // Before the node listens: a node id another live node holds, or a bus that cannot reach the
   // other nodes of the database, stops the start here (NodeClaimError). A given bus counts as shared.
-  const lease = await holdNodeLease(store, resolved, givenBus !== undefined || resolved.busUrl !== undefined ? 'redis' : 'memory', logger).catch(
+  // A node whose id another node took can no longer promise unique msgIds: it stops (crash-only).
+  let leaseLost: (e: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (leaseLost = resolve));
+  const lease = await holdNodeLease(store, resolved, givenBus !== undefined || resolved.busUrl !== undefined ? 'redis' : 'memory', logger, (e) => leaseLost(e)).catch(
     async (e: unknown) => {
       await store.close();
       throw e;
@@ -78,12 +90,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
     throw e;
   };
   const config: Readonly<ServerConfig> = Object.freeze({ ...resolved, nodeId });
-  const bus = givenBus ?? (await openBus(config.busUrl, store, logger).catch(abandon));
+  const clusterId = config.busUrl === undefined ? undefined : await store.getOrInitMeta('cluster-id', () => randomBytes(9).toString('base64url')).catch(abandon);
+  const bus = givenBus ?? (await openBus(config.busUrl, clusterId, logger).catch(abandon));
+  const limits = await openLimits(config, clusterId, logger).catch(async (e: unknown) => {
+    await bus.close();
+    return abandon(e);
+  });
   const metrics = new Metrics();
   const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
   const secret = await store.getOrInitMeta('token-secret', () => randomBytes(32).toString('base64url'));
   const tokens = new SessionTokens(new TokenSigner(secret, config.tokenTtlMs, config.now), store);
-  const logins = new LoginThrottle(config.loginLimit, config.now);
+  const logins = new LoginThrottle(config.loginLimit, limits.buckets);
 
   const ids = new Snowflake(nodeId, config.now);
   const committer = new BatchCommitter(store, config.maxBatch, metrics, logger);
@@ -92,14 +109,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const syncStage = createSyncStage(bus, metrics);
   // Rate limit before any store read; dedupe before the filter, and a Duplicate skips to the sync stage (§6.2).
   const STAGES: Pipeline = {
-    admit: [createRateLimitStage(new RateLimiter(config.rateLimit.burst, config.rateLimit.perSecond, config.now)), createDedupeStage(store)],
+    admit: [createRateLimitStage(limits.buckets('send', config.rateLimit)), createDedupeStage(store)],
     route: filter,
     store: storeStage,
     publish: syncStage,
   };
   const SYSTEM_STAGES: Pipeline = { admit: [], route: filter, store: storeStage, publish: syncStage };
 
-  const sessions = new SessionRegistry();
+  const sessions = givenSessions ?? new SessionRegistry();
+  const presence = store.presence?.({ nodeId, instance: lease.instance }, logger) ?? new LocalPresence(sessions);
   // Live before the node listens: it never misses an event published after its start.
   let unsubscribe: () => Promise<void>;
   try {
@@ -137,12 +155,13 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
       bus,
       config,
       (userId, convId) => checkAccess(store, userId, convId),
-      new RateLimiter(config.readRateLimit.burst, config.readRateLimit.perSecond, config.now),
+      limits.buckets('read', config.readRateLimit),
     ),
     metrics,
     logger,
     tokens,
     sessions,
+    presence,
     bus,
   });
 
@@ -156,13 +175,18 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
-  return {
+  const server: ImServer = {
     httpUrl: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}/ws`,
     port,
     adminToken,
     nodeId,
     config,
+    failed: failed.then(async (e) => {
+      logger.error('node id lease lost: stopping', { nodeId, error: e.message });
+      await server.close();
+      return e;
+    }),
     close: () =>
       (closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
@@ -172,14 +196,18 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
         await committer.drain();
         await unsubscribe();
         await bus.close();
+        await limits.close();
         await lease.release();
         await store.close();
       })()),
   };
+  return server;
 }
 
 interface HeldLease {
   nodeId: number;
+  /** This start of the node: what its lease, and its presence rows, are written under. */
+  instance: string;
   /** Stops renewing and gives the id up (once; later calls do nothing). Never rejects. */
   release(): Promise<void>;
 }
@@ -189,7 +217,13 @@ interface HeldLease {
  * third of that on an unref'd timer. A renewal that fails is a warning (the next one may work);
  * a lease found taken by another node is an error: two nodes now stamp msgIds with one id.
  */
-async function holdNodeLease(store: MessageStore, config: Readonly<ServerConfig>, bus: 'memory' | 'redis', logger: Logger): Promise<HeldLease> {
+async function holdNodeLease(
+  store: MessageStore,
+  config: Readonly<ServerConfig>,
+  bus: 'memory' | 'redis',
+  logger: Logger,
+  onLost: (e: Error) => void,
+): Promise<HeldLease> {
   const instance = randomBytes(12).toString('base64url');
   const ttlMs = config.nodeLeaseTtlMs;
   const { nodeId } = await store.claimNode({ ...(config.nodeId === undefined ? {} : { nodeId: config.nodeId }), instance, bus, ttlMs });
@@ -202,11 +236,10 @@ async function holdNodeLease(store: MessageStore, config: Readonly<ServerConfig>
       .then(
         (held) => {
           if (!held && !lost) {
-            logger.error('node id lease lost: another node took this node id after this node failed to renew it in time; msgIds may collide, restart this node', { nodeId });
-          } else if (held && lost) {
-            logger.info('node id lease held again', { nodeId });
+            lost = true;
+            clearInterval(timer);
+            onLost(new Error(`node id ${nodeId} was taken by another node after this one failed to renew its lease in time (was the database unreachable for ${Math.round(ttlMs / 1000)} s?); this node stopped so that msgIds cannot collide: start it again`));
           }
-          lost = !held;
         },
         (e: unknown) => logger.warn('could not renew the node id lease; retrying', { nodeId, error: e instanceof Error ? e.message : String(e) }),
       )
@@ -216,6 +249,7 @@ async function holdNodeLease(store: MessageStore, config: Readonly<ServerConfig>
   let released: Promise<void> | undefined;
   return {
     nodeId,
+    instance,
     release: () =>
       (released ??= (async () => {
         clearInterval(timer);
@@ -280,10 +314,27 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * The bus named by `url` (`redis://…`), or the in-process one. A Redis bus's channel carries the
  * cluster's identity, kept in its database: clusters sharing one Redis never see each other.
  */
-async function openBus(url: string | undefined, store: MessageStore, logger: Logger): Promise<Bus> {
-  if (url === undefined) return new MemoryBus();
-  const clusterId = await store.getOrInitMeta('cluster-id', () => randomBytes(9).toString('base64url'));
+async function openBus(url: string | undefined, clusterId: string | undefined, logger: Logger): Promise<Bus> {
+  if (url === undefined || clusterId === undefined) return new MemoryBus();
   return connectRedisBus(url, { clusterId, logger });
+}
+
+interface Limits {
+  buckets: BucketsFactory;
+  close(): Promise<void>;
+}
+
+/**
+ * The rate limits' buckets: the node's own, or on a cluster (a Redis bus) shared by every node
+ * in that Redis, so a user's limits hold however their devices are spread over the nodes.
+ */
+async function openLimits(config: Readonly<ServerConfig>, clusterId: string | undefined, logger: Logger): Promise<Limits> {
+  if (config.busUrl === undefined || clusterId === undefined) {
+    return { buckets: localBuckets(config.now), close: async () => undefined };
+  }
+  const { RedisBuckets } = await import('./sync/redis/redis-buckets.js');
+  const shared = await RedisBuckets.connect(config.busUrl, { clusterId, logger });
+  return { buckets: shared.factory, close: () => shared.close() };
 }
 
 export async function connectRedisBus(url: string, options: { clusterId: string; logger?: Logger }): Promise<Bus> {

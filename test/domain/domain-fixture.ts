@@ -7,6 +7,7 @@ import { ImError } from '../../src/server/errors.js';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store.js';
 import type { BusEvent } from '../../src/server/sync/bus.js';
 import { MemoryBus } from '../../src/server/sync/memory-bus.js';
+import { localBuckets } from '../../src/server/filter/rate-limiter.js';
 
 export interface DomainFixture {
   domain: Domain;
@@ -40,7 +41,7 @@ export function useDomain(options: { logins?: LoginThrottleLimits } = {}): () =>
       store,
       bus,
       tokens,
-      logins: new LoginThrottle(limits, now),
+      logins: new LoginThrottle(limits, localBuckets(now)),
       scryptCost: 1024,
     });
     const users = async (...userIds: string[]) => {

@@ -15,6 +15,7 @@ import { Metrics } from '../../src/server/metrics.js';
 import { Snowflake } from '../../src/server/snowflake.js';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store.js';
 import { MemoryBus } from '../../src/server/sync/memory-bus.js';
+import { localBuckets } from '../../src/server/filter/rate-limiter.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests';
 export const TOKEN_TTL_MS = 60_000;
@@ -86,7 +87,7 @@ export class ApiHarness {
       if (!r) throw new Error('appendMessages returned no result');
       return { msgId: r.msgId, convId: r.convId, seq: r.seq, pts: r.pts[to], sendTime: r.sendTime };
     };
-    const logins = new LoginThrottle(config.loginLimit, now);
+    const logins = new LoginThrottle(config.loginLimit, localBuckets(now));
     const bus = new MemoryBus();
     const handler = createHttpApi({
       domain: createDomain({ store, bus, tokens, logins, scryptCost: config.scryptCost }),

@@ -66,6 +66,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Tes
     nodeId: server.nodeId,
     config: server.config,
     close: () => server.close(),
+    failed: server.failed,
     logs,
     http,
     admin: http.withToken(server.adminToken),

@@ -6,6 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import type { ConversationSummary, FriendList, GroupMember, GroupRole } from '../../src/protocol/frames.js';
 import type { JsonReport } from '../../src/runner/reporters/json.js';
 import { createServer, type CreateServerOptions, type ImServer } from '../../src/server/create-server.js';
+import { SessionRegistry, type DeliveryTarget } from '../../src/server/deliver/session-registry.js';
+import { CmdType } from '../../src/protocol/codes.js';
 import type {
   AppendResult,
   ConversationRecord,
@@ -25,7 +27,7 @@ import type {
   UserRecord,
 } from '../../src/server/store/message-store.js';
 import { SqliteStore } from '../../src/server/store/sqlite/sqlite-store.js';
-import type { Bus, BusEvent, MessageEvent } from '../../src/server/sync/bus.js';
+import type { Bus, BusEvent } from '../../src/server/sync/bus.js';
 import { MemoryBus } from '../../src/server/sync/memory-bus.js';
 
 /**
@@ -199,43 +201,62 @@ export class Hits {
 
 // ---- the mutants -----------------------------------------------------------------------------
 
-/** 1. The bus publishes every `message` event twice: every PUSH (and SEND_ACK) goes out twice. */
-class DuplicatedPushBus extends ForwardingBus {
-  constructor(inner: Bus, private readonly hits: Hits) {
-    super(inner);
+/**
+ * The delivery edge: what the node finally writes to its connections, after the deliverer has
+ * ordered pushes and filled gaps. (A bus that loses or repeats events no longer breaks anything
+ * a client sees: the deliverer fills a lost pts from the store and drops a repeated one, so
+ * these mutants break the writes themselves.)
+ */
+class MutantSessions extends SessionRegistry {
+  readonly #wrapped = new WeakMap<DeliveryTarget, DeliveryTarget>();
+  constructor(private readonly write: (target: DeliveryTarget, text: string, cmd: number) => void) {
+    super();
   }
-  override publish(event: BusEvent): void {
-    this.inner.publish(event);
-    if (event.kind !== 'message') return;
-    this.hits.hit(event.message.convId);
-    this.inner.publish({ ...event });
+  override add(t: DeliveryTarget): void {
+    const write = this.write;
+    const wrapped: DeliveryTarget = {
+      connId: t.connId,
+      userId: t.userId,
+      deviceId: t.deviceId,
+      tokenHash: t.tokenHash,
+      send: (text, cmd) => write(t, text, cmd),
+      kick: (reason) => t.kick(reason),
+      revoke: (reason) => t.revoke(reason),
+    };
+    this.#wrapped.set(t, wrapped);
+    super.add(wrapped);
+  }
+  override remove(t: DeliveryTarget): void {
+    super.remove(this.#wrapped.get(t) ?? t);
+  }
+}
+
+/** 1. Every PUSH is written twice to the connection. */
+class DuplicatedPushSessions extends MutantSessions {
+  constructor(hits: Hits) {
+    super((target, text, cmd) => {
+      target.send(text, cmd);
+      if (cmd !== CmdType.PUSH) return;
+      hits.hit(target.userId);
+      target.send(text, cmd);
+    });
   }
 }
 
 /**
- * 2. Every 3rd message event that pushes to someone besides the sender loses the PUSH for one
- * such user: the last non-sender entry of `recipients` (write diffusion), or else of `audience`
- * (read diffusion, transient). The inbox row stays, so a SYNC still returns the message.
+ * 2. Every 3rd PUSH written to a connection of someone besides its sender is not written. The
+ * inbox row stays, so a SYNC still returns the message.
  */
-class LostPushBus extends ForwardingBus {
-  private n = 0;
-  constructor(inner: Bus, private readonly hits: Hits) {
-    super(inner);
-  }
-  override publish(event: BusEvent): void {
-    if (event.kind !== 'message') return this.inner.publish(event);
-    const from = event.message.from;
-    const r = lastIndexWhere(event.recipients, (x) => x.userId !== from);
-    const a = r >= 0 ? -1 : lastIndexWhere(event.audience, (u) => u !== from);
-    if (r < 0 && a < 0) return this.inner.publish(event);
-    if (++this.n % 3 !== 0) return this.inner.publish(event);
-    this.hits.hit(event.message.convId);
-    const dropped: MessageEvent =
-      r >= 0
-        ? { ...event, recipients: event.recipients.filter((_, i) => i !== r) }
-        : // `audience` is the store's shared member list: never mutate it, copy it.
-          { ...event, audience: event.audience.filter((_, i) => i !== a) };
-    this.inner.publish(dropped);
+class LostPushSessions extends MutantSessions {
+  constructor(hits: Hits) {
+    let n = 0;
+    super((target, text, cmd) => {
+      if (cmd === CmdType.PUSH && ++n % 3 === 0) {
+        hits.hit(target.userId);
+        return;
+      }
+      target.send(text, cmd);
+    });
   }
 }
 
@@ -418,7 +439,7 @@ export interface Mutant {
   n: number;
   title: string;
   /** Which port is decorated. */
-  port: 'bus' | 'store';
+  port: 'bus' | 'store' | 'delivery';
   /** What the decorator does, in one line. */
   how: string;
   /** Present when the decorator only approximates the bug. */
@@ -428,7 +449,7 @@ export interface Mutant {
    * the mutant as skipped, and runs its approximation only when asked for by id (`--only`).
    */
   notExpressible?: string;
-  wrap(parts: { store: MessageStore; bus: Bus }, hits: Hits): { store: MessageStore; bus: Bus };
+  wrap(parts: { store: MessageStore; bus: Bus }, hits: Hits): { store: MessageStore; bus: Bus; sessions?: SessionRegistry };
 }
 
 export const MUTANTS: readonly Mutant[] = [
@@ -436,17 +457,17 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'duplicated-push',
     n: 1,
     title: 'duplicated push',
-    port: 'bus',
-    how: 'publishes every message event twice',
-    wrap: ({ store, bus }, h) => ({ store, bus: new DuplicatedPushBus(bus, h) }),
+    port: 'delivery',
+    how: 'writes every PUSH twice to the connection',
+    wrap: ({ store, bus }, h) => ({ store, bus, sessions: new DuplicatedPushSessions(h) }),
   },
   {
     id: 'lost-push',
     n: 2,
     title: 'lost push',
-    port: 'bus',
-    how: 'every 3rd message event drops the PUSH for its last non-sender recipient',
-    wrap: ({ store, bus }, h) => ({ store, bus: new LostPushBus(bus, h) }),
+    port: 'delivery',
+    how: 'every 3rd PUSH written to a connection is not written',
+    wrap: ({ store, bus }, h) => ({ store, bus, sessions: new LostPushSessions(h) }),
   },
   {
     id: 'skipped-pts',
@@ -538,8 +559,8 @@ export async function startMutantServer(
   const hits = new Hits();
   const real = { store: new ForwardingStore(SqliteStore.open(':memory:')), bus: new ForwardingBus(new MemoryBus()) };
   const mutant = which === 'baseline' ? undefined : mutantById(which);
-  const { store, bus } = mutant ? mutant.wrap(real, hits) : real;
-  const server = await createServer({ host: '127.0.0.1', port: 0, db: ':memory:', logLevel: 'silent', ...options, store, bus });
+  const { store, bus, sessions }: ReturnType<Mutant['wrap']> = mutant ? mutant.wrap(real, hits) : real;
+  const server = await createServer({ host: '127.0.0.1', port: 0, db: ':memory:', logLevel: 'silent', ...options, store, bus, ...(sessions ? { sessions } : {}) });
   return { server, mutant, fired: () => hits.n, firedAt: () => new Map(hits.where) };
 }
 

@@ -74,6 +74,10 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  void server.failed.then((e) => {
+    process.stderr.write(`${theme.error('im: error:')} ${e.message}\n`);
+    process.exit(1);
+  });
   process.stdout.write(opts.json ? readyJson(server, opts) : readyBanner(server, opts));
 }
 

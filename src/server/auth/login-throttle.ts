@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/codes.js';
 import type { RateLimit } from '../config.js';
 import { ImError } from '../errors.js';
-import { RateLimiter } from '../filter/rate-limiter.js';
+import type { Buckets, BucketsFactory } from '../filter/buckets.js';
 
 export interface LoginThrottleLimits {
   /** Failed logins per account, whoever tries. */
@@ -29,14 +29,15 @@ const CONCURRENT_CHECKS_PER_ADDRESS = 4;
  * limit allows each.
  */
 export class LoginThrottle {
-  private readonly accounts: RateLimiter;
-  private readonly addresses: RateLimiter;
+  private readonly accounts: Buckets;
+  private readonly addresses: Buckets;
   private readonly running = new Map<string, number>();
   private readonly queued = new Map<string, (() => void)[]>();
 
-  constructor(limits: LoginThrottleLimits, now: () => number) {
-    this.accounts = new RateLimiter(limits.perAccount.burst, limits.perAccount.perSecond, now);
-    this.addresses = new RateLimiter(limits.perAddress.burst, limits.perAddress.perSecond, now);
+  /** With a cluster's shared buckets, the limits hold across every node (the check queue stays per node). */
+  constructor(limits: LoginThrottleLimits, buckets: BucketsFactory) {
+    this.accounts = buckets('login-account', limits.perAccount);
+    this.addresses = buckets('login-address', limits.perAddress);
   }
 
   /**
@@ -47,7 +48,7 @@ export class LoginThrottle {
   async attempt<T>(userId: string, address: string, check: () => Promise<T | undefined>): Promise<T | undefined> {
     await this.turn(address);
     try {
-      const waitMs = Math.max(this.accounts.peek(userId), this.addresses.peek(address));
+      const waitMs = Math.max(await this.accounts.peek(userId), await this.addresses.peek(address));
       if (waitMs > 0) {
         throw new ImError(ErrorCode.RATE_LIMITED, `too many failed logins; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
       }

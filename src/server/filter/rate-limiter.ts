@@ -1,3 +1,5 @@
+import type { Buckets, BucketsFactory } from './buckets.js';
+
 /**
  * Per-key token buckets (§6.6): `burst` units pass at once, then `perSecond` refill. A key over
  * its limit is told how long to wait; buckets that are full again are forgotten, so idle keys
@@ -6,7 +8,7 @@
  * Units are whatever the caller counts: SENDs, rows read, failed logins. `charge` may take a
  * bucket below zero (a read's cost is known only after it ran), and the debt is paid by waiting.
  */
-export class RateLimiter {
+export class RateLimiter implements Buckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private sweepAt = 0;
 
@@ -39,12 +41,6 @@ export class RateLimiter {
     b.tokens = Math.max(-this.burst, b.tokens - cost);
   }
 
-  /** Gives back units taken for work that turned out not to count (a successful login). */
-  refund(key: string, cost = 1): void {
-    const b = this.buckets.get(key);
-    if (b) b.tokens = Math.min(this.burst, b.tokens + cost);
-  }
-
   private bucket(key: string): { tokens: number; at: number } {
     const now = this.now();
     this.sweep(now);
@@ -65,4 +61,9 @@ export class RateLimiter {
     const fullAfterMs = ((2 * this.burst) / this.perSecond) * 1000;
     for (const [key, b] of this.buckets) if (now - b.at > fullAfterMs) this.buckets.delete(key);
   }
+}
+
+/** A node's own buckets, one RateLimiter per limit: the single-node (and default) choice. */
+export function localBuckets(now: () => number): BucketsFactory {
+  return (_name, limit) => new RateLimiter(limit.burst, limit.perSecond, now);
 }

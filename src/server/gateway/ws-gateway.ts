@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, ErrorCode, HTTP_STATUS } from '../../protocol/codes.js';
 import { isValidId } from '../../protocol/ids.js';
 import type { SessionTokens, VerifiedToken } from '../auth/session-tokens.js';
+import type { Presence } from '../deliver/presence.js';
 import type { SessionRegistry } from '../deliver/session-registry.js';
 import { isImError, toWireError } from '../errors.js';
 import type { Bus } from '../sync/bus.js';
@@ -13,6 +14,8 @@ import { bearerToken } from './http/auth.js';
 export interface GatewayDeps extends ConnectionDeps {
   tokens: SessionTokens;
   sessions: SessionRegistry;
+  /** The devices connected on every node: the device cap counts them. */
+  presence: Presence;
   bus: Bus;
 }
 
@@ -87,14 +90,20 @@ export class WsGateway {
     if (!this.accepting) return refuse(socket, 503, { code: ErrorCode.UNAVAILABLE, message: 'server is shutting down' });
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const { userId, expiresAt, tokenHash } = token;
-    this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.open(ws, { connId: `${this.deps.nodeId}.${++this.nextId}`, userId, deviceId, platform, tokenExpiresAt: expiresAt, tokenHash, remote }),
-    );
+    // Counted before the upgrade: once it is done, frames may arrive, and none may be lost.
+    const over = await this.overDeviceLimit(userId, deviceId);
+    const connId = `${this.deps.nodeId}.${++this.nextId}`;
+    if (!over) await this.deps.presence.opened({ connId, userId, deviceId });
+    if (socket.destroyed) {
+      if (!over) this.deps.presence.closed({ connId, userId, deviceId });
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, { connId, userId, deviceId, platform, tokenExpiresAt: expiresAt, tokenHash, remote }, over));
   }
 
-  private open(ws: WebSocket, id: ConstructorParameters<typeof Connection>[1]): void {
-    const { sessions, bus, metrics, logger } = this.deps;
-    if (this.overDeviceLimit(id.userId, id.deviceId)) {
+  private open(ws: WebSocket, id: ConstructorParameters<typeof Connection>[1], overDeviceLimit: boolean): void {
+    const { sessions, presence, bus, metrics, logger } = this.deps;
+    if (overDeviceLimit) {
       const max = this.deps.config.maxDevicesPerUser;
       logger.info('connection refused: too many devices', { user: id.userId, device: id.deviceId, max });
       // A close code rather than an HTTP refusal: browsers show clients close codes, never the
@@ -112,6 +121,7 @@ export class WsGateway {
     logger.info('connection open', { user: id.userId, device: id.deviceId, platform: id.platform, conn: id.connId, remote: id.remote });
     ws.on('close', (code, reason) => {
       sessions.remove(conn);
+      presence.closed(conn);
       this.connections.delete(conn);
       metrics.connections.set({}, this.connections.size);
       logger.info('connection closed', { user: id.userId, device: id.deviceId, conn: id.connId, code, reason: reason.toString() || undefined });
@@ -119,10 +129,19 @@ export class WsGateway {
     ws.on('error', (e) => logger.warn('connection error', { user: id.userId, conn: id.connId, error: e.message }));
   }
 
-  /** A reconnecting device replaces its old connection, so it never counts against the cap. */
-  private overDeviceLimit(userId: string, deviceId: string): boolean {
-    let others = 0;
-    for (const device of this.deps.sessions.devices(userId)) if (device.deviceId !== deviceId) others += 1;
+  /**
+   * A reconnecting device replaces its old connection, so it never counts against the cap. When
+   * the cluster's presence cannot be read, the node's own connections are counted instead.
+   */
+  private async overDeviceLimit(userId: string, deviceId: string): Promise<boolean> {
+    let devices: string[];
+    try {
+      devices = await this.deps.presence.devices(userId);
+    } catch (e) {
+      this.deps.logger.warn('presence unreadable: the device cap counts this node only', { user: userId, error: e instanceof Error ? e.message : String(e) });
+      devices = [...this.deps.sessions.devices(userId)].map((d) => d.deviceId);
+    }
+    const others = new Set(devices.filter((d) => d !== deviceId)).size;
     return others >= this.deps.config.maxDevicesPerUser;
   }
 

@@ -1,4 +1,6 @@
 import type { ConvType, MsgType } from '../../protocol/codes.js';
+import type { Presence } from '../deliver/presence.js';
+import type { Logger } from '../logger.js';
 import type {
   Content,
   ConversationSummary,
@@ -47,6 +49,12 @@ export interface MessageStore {
   renewNode(nodeId: number, instance: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up at once (a clean stop), when this instance still holds it. */
   releaseNode(nodeId: number, instance: string): Promise<void>;
+  /**
+   * The presence of a cluster's connections, kept where every node reads it, for the node that
+   * holds `node`'s lease. Absent on a store that only one node uses (SQLite): that node's own
+   * connections are its presence.
+   */
+  presence?(node: { nodeId: number; instance: string }, logger: Logger): Presence;
 
   // ---- users -----------------------------------------------------------------------------
   /** @throws ImError USER_EXISTS */

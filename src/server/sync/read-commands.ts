@@ -4,7 +4,7 @@ import { parseConvId } from '../../protocol/ids.js';
 import { pushFrame } from '../../protocol/messages.js';
 import type { ServerConfig } from '../config.js';
 import { ImError } from '../errors.js';
-import type { RateLimiter } from '../filter/rate-limiter.js';
+import type { Buckets } from '../filter/buckets.js';
 import type { ConversationRecord, MessageStore } from '../store/message-store.js';
 import type { Bus, ConnRef } from './bus.js';
 
@@ -23,22 +23,22 @@ export function createReadCommands(
   bus: Bus,
   config: Readonly<ServerConfig>,
   checkAccess: AccessCheck,
-  limiter: RateLimiter,
+  limiter: Buckets,
 ) {
   /**
    * Reads are admitted while the user's bucket is positive and pay for the rows they returned
    * afterwards, so a user holding many big pages in flight waits instead of slowing every
    * other user's frames (§6.6, extended to reads: docs/protocol.md §8).
    */
-  function admit(userId: string): void {
-    const waitMs = limiter.take(userId, 1);
+  async function admit(userId: string): Promise<void> {
+    const waitMs = await limiter.take(userId, 1);
     if (waitMs > 0) throw new ImError(ErrorCode.RATE_LIMITED, `too many reads; retry in ${waitMs} ms`, waitMs);
   }
   const pay = (userId: string, rows: number) => limiter.charge(userId, rows - 1);
 
   return {
     async sync(userId: string, q: { sincePts: number; limit?: number }): Promise<Content<SyncRespFrame>> {
-      admit(userId);
+      await admit(userId);
       const page = await store.readInbox(userId, q.sincePts, clamp(q.limit, config.syncDefaultLimit, config.syncMaxLimit));
       pay(userId, page.entries.length);
       return {
@@ -52,7 +52,7 @@ export function createReadCommands(
       userId: string,
       q: { convId: string; afterSeq?: number; beforeSeq?: number; limit?: number },
     ): Promise<Content<HistoryRespFrame>> {
-      admit(userId);
+      await admit(userId);
       await checkAccess(userId, q.convId);
       const page = await store.readHistory(q.convId, {
         ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }),
@@ -65,7 +65,7 @@ export function createReadCommands(
     },
 
     async read(userId: string, conn: ConnRef, q: { convId: string; seq: number }): Promise<Content<ReadAckFrame>> {
-      admit(userId);
+      await admit(userId);
       await checkAccess(userId, q.convId);
       const r = await store.markRead(userId, q.convId, q.seq);
       if (r.advanced) {

@@ -137,6 +137,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'presence: the open connections of every node, for the cluster-wide device cap',
+    sql: `
+      -- conn_id is "<nodeId>.<n>", unique per instance; a row counts only while (node_id,
+      -- instance) holds a live lease in nodes, and goes when that node id is claimed again.
+      CREATE TABLE presence (
+        conn_id   TEXT NOT NULL,
+        instance  TEXT NOT NULL,
+        node_id   INTEGER NOT NULL,
+        user_id   TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        PRIMARY KEY (instance, conn_id)
+      );
+      CREATE INDEX presence_user ON presence (user_id);
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -75,6 +75,8 @@ export async function claimNode(pool: Pool, where: string, claim: NodeClaim): Pr
          ON CONFLICT (node_id) DO UPDATE SET instance = excluded.instance, bus = excluded.bus, expires_at = excluded.expires_at`,
       [nodeId, claim.instance, claim.bus, now + claim.ttlMs],
     );
+    // Connections of this id's previous holder: they stopped counting when its lease ended.
+    await client.query('DELETE FROM presence WHERE node_id = $1 AND instance <> $2', [nodeId, claim.instance]);
     return { nodeId };
   });
 }

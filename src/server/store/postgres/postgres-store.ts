@@ -4,6 +4,8 @@ import type { ConversationSummary, FriendList, GroupMember, GroupPolicy, GroupRo
 import { parseConvId } from '../../../protocol/ids.js';
 import { pushFrame } from '../../../protocol/messages.js';
 import { ImError, err } from '../../errors.js';
+import type { Presence } from '../../deliver/presence.js';
+import type { Logger } from '../../logger.js';
 import { redactUrl } from '../../redact-url.js';
 import type {
   AppendResult,
@@ -27,6 +29,8 @@ import { toStoredMessage, type MessageRow as Row } from '../message-row.js';
 import { MessageQueries, isGroupBacked } from './message-queries.js';
 import * as leases from './node-leases.js';
 import { openPool } from './open-pool.js';
+import { PostgresPresence } from './presence.js';
+import { guardConnectionLoss } from './unavailable.js';
 import type { PgPoolOptions } from './open-pool.js';
 import { MESSAGE_COLUMNS, num } from './rows.js';
 import { withTx } from './tx.js';
@@ -91,8 +95,9 @@ export class PostgresStore implements MessageStore {
     pool: Pool,
     private readonly now: () => number,
   ) {
-    this.pool = pool;
-    this.messages = new MessageQueries(pool, now);
+    // Reads and writes alike answer 5001 rather than 5000 while the database is away.
+    this.pool = guardConnectionLoss(pool);
+    this.messages = new MessageQueries(this.pool, now);
   }
 
   /**
@@ -139,6 +144,10 @@ export class PostgresStore implements MessageStore {
 
   async releaseNode(nodeId: number, instance: string): Promise<void> {
     await leases.releaseNode(this.live(), nodeId, instance);
+  }
+
+  presence(node: { nodeId: number; instance: string }, logger: Logger): Presence {
+    return new PostgresPresence(this.live(), node, logger);
   }
 
   // ---- users -------------------------------------------------------------------------------
