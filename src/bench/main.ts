@@ -1,8 +1,15 @@
 /**
- * `npm run bench`: durable one-to-one throughput of a real `im serve` child process on a temp
- * SQLite file, driven over real WebSockets from this process. Prints figures, never asserts.
+ * `npm run bench`: durable throughput of a real `im serve` child process on a temp SQLite file,
+ * or of running nodes (`--server URL1,URL2,…`, a cluster), driven over real WebSockets from this
+ * process. Prints figures, never asserts.
  *
  *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--db :memory:]
+ *   npm run bench -- --server http://127.0.0.1:7701,http://127.0.0.1:7702 --pairs 60
+ *   npm run bench -- --group 100 --senders 10 --messages 200 [--server …]
+ *
+ * One-to-one: each pair's sender and receiver sit on different nodes when there are several.
+ * --group M: one GROUP of M members spread over the nodes, the first --senders of them sending
+ * --messages each; the figure is deliveries (PUSHes received) per second.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,16 +21,17 @@ import { CmdType, ConvType, MsgType, PROTOCOL_VERSION } from '../protocol/codes.
 import { connectUrl, wsEndpoint } from '../client/handshake.js';
 import { ImHttp } from '../client/http-client.js';
 
-interface Args { pairs: number; messages: number; window: number; db?: string }
+interface Args { pairs: number; messages: number; window: number; db?: string; servers?: string[]; group?: number; senders: number }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { pairs: 50, messages: 1000, window: 32 };
+  const args: Args = { pairs: 50, messages: 1000, window: 32, senders: 10 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '');
     const value = argv[i + 1];
     if (key === 'db' && value) args.db = value;
-    else if ((key === 'pairs' || key === 'messages' || key === 'window') && value && /^\d+$/.test(value)) args[key] = Number(value);
-    else throw new Error(`unknown or bad option --${key}: use --pairs N --messages N --window N --db PATH`);
+    else if (key === 'server' && value) args.servers = value.split(',').map((u) => u.trim().replace(/\/+$/, ''));
+    else if ((key === 'pairs' || key === 'messages' || key === 'window' || key === 'group' || key === 'senders') && value && /^\d+$/.test(value)) args[key] = Number(value);
+    else throw new Error(`unknown or bad option --${key}: use --pairs N --messages N --window N --db PATH --server URL[,URL…] --group M --senders S`);
   }
   return args;
 }
@@ -66,29 +74,54 @@ const PUSH_MARK = `"cmd":${CmdType.PUSH}`;
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
+/** Users registered and logged in (16 at a time: each costs the server two password hashes). */
+async function registerAll(http: ImHttp, users: string[]): Promise<string[]> {
+  const tokens: string[] = new Array(users.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < users.length) {
+        const i = next++;
+        await http.register(users[i]!, 'bench-password');
+        tokens[i] = (await http.login(users[i]!, 'bench-password')).token;
+      }
+    }),
+  );
+  return tokens;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'im-bench-'));
   const db = args.db ?? join(dir, 'bench.db');
-  const { child, url } = await startServer(db);
+  const local = args.servers === undefined ? await startServer(db) : undefined;
+  const urls = args.servers ?? [local!.url];
+  // Fresh user names per run: a running cluster keeps the users of earlier runs.
+  const run = args.servers === undefined ? '' : `b${Date.now().toString(36)}-`;
   try {
-    const http = new ImHttp(url);
-    const users = Array.from({ length: args.pairs * 2 }, (_, i) => `u${i}`);
+    const http = new ImHttp(urls[0]!);
+    if (args.group !== undefined) {
+      await groupBench(args, urls, run, local?.child);
+      return;
+    }
+    const users = Array.from({ length: args.pairs * 2 }, (_, i) => `${run}u${i}`);
     process.stderr.write(`registering ${users.length} users…\n`);
-    const tokens = await Promise.all(users.map(async (u) => (await http.register(u, 'pw'), (await http.login(u, 'pw')).token)));
+    const tokens = await registerAll(http, users);
     for (let p = 0; p < args.pairs; p++) {
       const [a, b] = [tokens[2 * p]!, tokens[2 * p + 1]!];
       await http.withToken(a).friendAdd(users[2 * p + 1]!);
       await http.withToken(b).friendAdd(users[2 * p]!);
     }
-    const sockets = await Promise.all(tokens.map((t, i) => open(url, t, `bench${i}`)));
+    // Pair p: the sender on node p, the receiver on the next one (every message crosses nodes).
+    const nodeOf = (i: number) => urls[(Math.floor(i / 2) + (i % 2)) % urls.length]!;
+    const sockets = await Promise.all(tokens.map((t, i) => open(nodeOf(i), t, `bench${i}`)));
     const total = args.pairs * args.messages;
     let acked = 0;
     let pushed = 0;
     const latencies: number[] = [];
     process.stderr.write(`sending ${total} messages over ${args.pairs} pairs (window ${args.window})…\n`);
     const started = performance.now();
-    const serverCpu0 = cpuSeconds(child.pid!);
+    const serverCpu0 = local ? cpuSeconds(local.child.pid!) : NaN;
     const clientCpu0 = process.cpuUsage();
     let ackDoneAt = 0;
     let pushDoneAt = 0;
@@ -123,25 +156,105 @@ async function main(): Promise<void> {
       }
     });
     const seconds = (Math.max(ackDoneAt, pushDoneAt) - started) / 1000;
-    const serverCpu = cpuSeconds(child.pid!) - serverCpu0;
+    const serverCpu = local ? cpuSeconds(local.child.pid!) - serverCpu0 : NaN;
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
     latencies.sort((x, y) => x - y);
     const line = (k: string, v: string) => process.stdout.write(`${k.padEnd(26)} ${v}\n`);
-    line('messages', args.db === ':memory:' ? `${total} one-to-one, SQLite :memory: (not durable)` : `${total} durable one-to-one (SQLite ${args.db ?? 'temp file'}, WAL)`);
+    line('messages', args.servers ? `${total} one-to-one over ${urls.length} node(s), sender and receiver on different nodes` : args.db === ':memory:' ? `${total} one-to-one, SQLite :memory: (not durable)` : `${total} durable one-to-one (SQLite ${args.db ?? 'temp file'}, WAL)`);
     line('throughput', `${Math.round(total / seconds).toLocaleString('en')} messages/s (acked and pushed)`);
     line('ack latency p50/p99/max', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} / ${latencies.at(-1)?.toFixed(1)} ms`);
-    line('cpu: server / this load', `${Math.round((serverCpu / seconds) * 100)}% / ${Math.round((clientCpu / seconds) * 100)}% of one core`);
-    const metrics = await http.metrics();
-    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
-    line('store commits', `${metric('im_store_batch_size_count')} (avg ${(metric('im_store_batch_size_sum') / metric('im_store_batch_size_count')).toFixed(1)} messages, avg ${((metric('im_store_commit_seconds_sum') / metric('im_store_commit_seconds_count')) * 1000).toFixed(2)} ms)`);
+    line('cpu: server / this load', `${local ? `${Math.round((serverCpu / seconds) * 100)}%` : 'n/a (remote)'} / ${Math.round((clientCpu / seconds) * 100)}% of one core`);
+    await storeLine(urls, line);
     line('pushes received', `${pushed}/${total}`);
     line('vs 20,000/s target', `${(total / seconds / 20_000).toFixed(2)}x`);
     for (const s of sockets) s.terminate();
   } finally {
-    child.kill('SIGTERM');
+    local?.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Store commits summed over the nodes (their /metrics; open unless --metrics-token is set). */
+async function storeLine(urls: readonly string[], line: (k: string, v: string) => void): Promise<void> {
+  let count = 0;
+  let size = 0;
+  let seconds = 0;
+  for (const url of urls) {
+    const metrics = await new ImHttp(url).metrics().catch(() => '');
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    count += metric('im_store_batch_size_count');
+    size += metric('im_store_batch_size_sum');
+    seconds += metric('im_store_commit_seconds_sum');
+  }
+  line('store commits', `${count} (avg ${(size / count).toFixed(1)} messages, avg ${((seconds / count) * 1000).toFixed(2)} ms)`);
+}
+
+/**
+ * One GROUP of `args.group` members spread round-robin over the nodes; the first `args.senders`
+ * members each send `args.messages` (window `args.window`); every member counts the PUSHes it
+ * gets from the others. The figure is deliveries per second.
+ */
+async function groupBench(args: Args, urls: readonly string[], run: string, child: ChildProcess | undefined): Promise<void> {
+  const members = args.group!;
+  const senders = Math.min(args.senders, members);
+  const http = new ImHttp(urls[0]!);
+  const users = Array.from({ length: members }, (_, i) => `${run}g${i}`);
+  process.stderr.write(`registering ${users.length} users…\n`);
+  const tokens = await registerAll(http, users);
+  const groupId = `${run}bench-group`;
+  await http.withToken(tokens[0]!).groupCreate({ groupId, type: ConvType.GROUP, name: 'bench', members: users.slice(1) });
+  const sockets = await Promise.all(tokens.map((t, i) => open(urls[i % urls.length]!, t, 'bench')));
+  const total = senders * args.messages;
+  const expected = total * (members - 1);
+  let acked = 0;
+  let delivered = 0;
+  const latencies: number[] = [];
+  process.stderr.write(`${senders} senders × ${args.messages} messages to a ${members}-member group over ${urls.length} node(s): ${expected} deliveries…\n`);
+  const started = performance.now();
+  const cpu0 = child ? cpuSeconds(child.pid!) : NaN;
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if (acked === total && delivered === expected) resolve();
+    };
+    sockets.forEach((ws) =>
+      ws.on('message', (data) => {
+        if (data.toString().includes(PUSH_MARK)) {
+          delivered++;
+          check();
+        }
+      }),
+    );
+    for (let s = 0; s < senders; s++) {
+      const ws = sockets[s]!;
+      const sentAt = new Map<string, number>();
+      let next = 0;
+      const sendOne = () => {
+        const reqId = String(next++);
+        sentAt.set(reqId, performance.now());
+        ws.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.GROUP, msgType: MsgType.TEXT, to: groupId }, content: { text: `m${reqId}` } }));
+      };
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (!text.includes(`"cmd":${CmdType.SEND_ACK}`)) return;
+        const f = JSON.parse(text) as { header: { reqId?: string } };
+        latencies.push(performance.now() - (sentAt.get(f.header.reqId!) ?? 0));
+        acked++;
+        if (next < args.messages) sendOne();
+        check();
+      });
+      for (let i = 0; i < Math.min(args.window, args.messages); i++) sendOne();
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  const line = (k: string, v: string) => process.stdout.write(`${k.padEnd(26)} ${v}\n`);
+  line('messages', `${total} GROUP messages, ${members} members over ${urls.length} node(s), ${senders} senders`);
+  line('deliveries', `${Math.round(expected / seconds).toLocaleString('en')} PUSHes/s (${expected} in ${seconds.toFixed(1)} s); ${Math.round(total / seconds).toLocaleString('en')} messages/s`);
+  line('ack latency p50/p99/max', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} / ${latencies.at(-1)?.toFixed(1)} ms`);
+  if (child) line('cpu: server', `${Math.round(((cpuSeconds(child.pid!) - cpu0) / seconds) * 100)}% of one core`);
+  await storeLine(urls, line);
+  for (const s of sockets) s.terminate();
 }
 
 main().catch((e: unknown) => {

@@ -97,7 +97,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
     return abandon(e);
   });
   const metrics = new Metrics();
-  const adminToken = config.adminToken ?? randomBytes(18).toString('base64url');
+  // Kept in the database when not given: every node of a cluster, and every restart, shares it.
+  const adminToken = config.adminToken ?? (await store.getOrInitMeta('admin-token', () => randomBytes(18).toString('base64url')).catch(abandon));
   const secret = await store.getOrInitMeta('token-secret', () => randomBytes(32).toString('base64url'));
   const tokens = new SessionTokens(new TokenSigner(secret, config.tokenTtlMs, config.now), store);
   const logins = new LoginThrottle(config.loginLimit, limits.buckets);

@@ -87,6 +87,15 @@ describe.skipIf(!PG_URL || !REDIS_URL)('per-user limits across the nodes of a cl
     expect(watch.isOpen).toBe(true);
   });
 
+  it('gives nodes started without an admin token the one kept in the database: /system/send works on either', async () => {
+    const { n1, n2 } = await cluster();
+    expect(n2.adminToken).toBe(n1.adminToken);
+    const [dave] = await registerUsers(n1, ['dave']);
+    const daveWs = await connect(n2, dave!, 'phone');
+    await n2.admin.systemSend({ to: 'dave', msgType: 1, content: { text: 'maintenance at noon' } });
+    await expect(daveWs.waitFor((f) => f.header.cmd === 20)).resolves.toMatchObject({ content: { text: 'maintenance at noon' } });
+  });
+
   it('stops a node whose node id another node took (it could not renew its lease in time), with a reason', async () => {
     const { n1, db } = await cluster({ nodeLeaseTtlMs: 600 });
     // Another instance takes node 1's id, as if node 1 had been away longer than its lease.
