@@ -5,11 +5,12 @@
  *
  *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--db :memory:]
  *   npm run bench -- --server http://127.0.0.1:7701,http://127.0.0.1:7702 --pairs 60
- *   npm run bench -- --group 100 --senders 10 --messages 200 [--server …]
+ *   npm run bench -- --group 100 --senders 10 --messages 200 [--type mgroup] [--server …]
  *
  * One-to-one: each pair's sender and receiver sit on different nodes when there are several.
  * --group M: one GROUP of M members spread over the nodes, the first --senders of them sending
- * --messages each; the figure is deliveries (PUSHes received) per second.
+ * --messages each; the figure is deliveries (PUSHes received) per second. --type mgroup makes it a
+ * MILLION_GROUP instead (read diffusion: no inbox rows, pushes without pts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,17 +22,22 @@ import { CmdType, ConvType, MsgType, PROTOCOL_VERSION } from '../protocol/codes.
 import { connectUrl, wsEndpoint } from '../client/handshake.js';
 import { ImHttp } from '../client/http-client.js';
 
-interface Args { pairs: number; messages: number; window: number; db?: string; servers?: string[]; group?: number; senders: number }
+interface Args { pairs: number; messages: number; window: number; db?: string; servers?: string[]; group?: number; senders: number; type: GroupType }
+
+/** --type: the conversation type of --group (write or read diffusion). */
+const GROUP_TYPES = { group: ConvType.GROUP, mgroup: ConvType.MILLION_GROUP } as const;
+type GroupType = keyof typeof GROUP_TYPES;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { pairs: 50, messages: 1000, window: 32, senders: 10 };
+  const args: Args = { pairs: 50, messages: 1000, window: 32, senders: 10, type: 'group' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '');
     const value = argv[i + 1];
     if (key === 'db' && value) args.db = value;
+    else if (key === 'type' && (value === 'group' || value === 'mgroup')) args.type = value;
     else if (key === 'server' && value) args.servers = value.split(',').map((u) => u.trim().replace(/\/+$/, ''));
     else if ((key === 'pairs' || key === 'messages' || key === 'window' || key === 'group' || key === 'senders') && value && /^\d+$/.test(value)) args[key] = Number(value);
-    else throw new Error(`unknown or bad option --${key}: use --pairs N --messages N --window N --db PATH --server URL[,URL…] --group M --senders S`);
+    else throw new Error(`unknown or bad option --${key}: use --pairs N --messages N --window N --db PATH --server URL[,URL…] --group M --senders S --type group|mgroup`);
   }
   return args;
 }
@@ -203,7 +209,8 @@ async function groupBench(args: Args, urls: readonly string[], run: string, chil
   process.stderr.write(`registering ${users.length} users…\n`);
   const tokens = await registerAll(http, users);
   const groupId = `${run}bench-group`;
-  await http.withToken(tokens[0]!).groupCreate({ groupId, type: ConvType.GROUP, name: 'bench', members: users.slice(1) });
+  const convType = GROUP_TYPES[args.type];
+  await http.withToken(tokens[0]!).groupCreate({ groupId, type: convType, name: 'bench', members: users.slice(1) });
   const sockets = await Promise.all(tokens.map((t, i) => open(urls[i % urls.length]!, t, 'bench')));
   const total = senders * args.messages;
   const expected = total * (members - 1);
@@ -232,7 +239,7 @@ async function groupBench(args: Args, urls: readonly string[], run: string, chil
       const sendOne = () => {
         const reqId = String(next++);
         sentAt.set(reqId, performance.now());
-        ws.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.GROUP, msgType: MsgType.TEXT, to: groupId }, content: { text: `m${reqId}` } }));
+        ws.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType, msgType: MsgType.TEXT, to: groupId }, content: { text: `m${reqId}` } }));
       };
       ws.on('message', (data) => {
         const text = data.toString();
@@ -249,7 +256,7 @@ async function groupBench(args: Args, urls: readonly string[], run: string, chil
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((x, y) => x - y);
   const line = (k: string, v: string) => process.stdout.write(`${k.padEnd(26)} ${v}\n`);
-  line('messages', `${total} GROUP messages, ${members} members over ${urls.length} node(s), ${senders} senders`);
+  line('messages', `${total} ${args.type === 'mgroup' ? 'MILLION_GROUP' : 'GROUP'} messages, ${members} members over ${urls.length} node(s), ${senders} senders`);
   line('deliveries', `${Math.round(expected / seconds).toLocaleString('en')} PUSHes/s (${expected} in ${seconds.toFixed(1)} s); ${Math.round(total / seconds).toLocaleString('en')} messages/s`);
   line('ack latency p50/p99/max', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} / ${latencies.at(-1)?.toFixed(1)} ms`);
   if (child) line('cpu: server', `${Math.round(((cpuSeconds(child.pid!) - cpu0) / seconds) * 100)}% of one core`);

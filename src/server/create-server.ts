@@ -122,7 +122,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   // Live before the node listens: it never misses an event published after its start.
   let unsubscribe: () => Promise<void>;
   try {
-    unsubscribe = await bus.subscribe(new Deliverer(nodeId, sessions, logger, { inbox: store, metrics }).handle);
+    unsubscribe = await bus.subscribe(new Deliverer(nodeId, sessions, logger, { inbox: store, members: store, metrics }).handle);
   } catch (e) {
     return abandon(e);
   }

@@ -1,7 +1,7 @@
 import type { ConvType, MsgType } from '../protocol/codes.js';
 import type { Content, Control, Stamp } from '../protocol/frames.js';
 import type { AppendResult } from './store/message-store.js';
-import type { ConnRef } from './sync/bus.js';
+import type { Audience, ConnRef } from './sync/bus.js';
 
 /*
  * A SEND on its way through the pipeline is one immutable value per step. Each stage takes the
@@ -47,10 +47,17 @@ export interface Duplicate extends SendRequest {
 /** Who receives: decided by the filter from the conversation rules. */
 export interface Route {
   readonly convId: string;
-  /** Write diffusion: users who get an inbox row and a pts (the sender included unless sync=false). */
+  /**
+   * Write diffusion: users who get an inbox row and a pts (the sender included unless sync=false).
+   * Listed one by one even in a big group: each pts is made in the sender's transaction.
+   */
   readonly inboxUsers: readonly string[];
-  /** Read diffusion and transient messages: users whose online devices get the push, without pts. */
-  readonly pushUsers: readonly string[];
+  /**
+   * Read diffusion and transient messages: who gets the push, without pts. A group-backed
+   * conversation's is the group by reference (its membership version, never its ids): each node
+   * resolves it against its own connections. A one-to-one or system conversation's is its users.
+   */
+  readonly audience: Audience;
   /** Users whose conversation list must show a one-to-one or system conversation. */
   readonly participants: readonly string[];
 }
@@ -96,7 +103,7 @@ export function routedOf(m: Submitted, r: Route): Routed {
     kind: 'routed',
     from: m.from, origin: m.origin, convType: m.convType, msgType: m.msgType, to: m.to,
     content: m.content, control: m.control, options: m.options, persist: m.persist,
-    convId: r.convId, inboxUsers: r.inboxUsers, pushUsers: r.pushUsers, participants: r.participants,
+    convId: r.convId, inboxUsers: r.inboxUsers, audience: r.audience, participants: r.participants,
   };
 }
 
@@ -105,7 +112,7 @@ export function committedOf(m: Routed, c: Pick<Committed, 'msgId' | 'seq' | 'sen
     kind: 'committed',
     from: m.from, origin: m.origin, convType: m.convType, msgType: m.msgType, to: m.to,
     content: m.content, control: m.control, options: m.options, persist: m.persist,
-    convId: m.convId, inboxUsers: m.inboxUsers, pushUsers: m.pushUsers, participants: m.participants,
+    convId: m.convId, inboxUsers: m.inboxUsers, audience: m.audience, participants: m.participants,
     msgId: c.msgId, seq: c.seq, sendTime: c.sendTime, pts: c.pts,
   };
 }
@@ -115,7 +122,7 @@ export function transientOf(m: Routed, msgId: string, sendTime: number): Transie
     kind: 'transient',
     from: m.from, origin: m.origin, convType: m.convType, msgType: m.msgType, to: m.to,
     content: m.content, control: m.control, options: m.options, persist: m.persist,
-    convId: m.convId, inboxUsers: m.inboxUsers, pushUsers: m.pushUsers, participants: m.participants,
+    convId: m.convId, inboxUsers: m.inboxUsers, audience: m.audience, participants: m.participants,
     msgId, sendTime,
   };
 }

@@ -1,12 +1,45 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
 import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
 import { SYSTEM_USER, groupConvId, pairConvId, systemConvId } from '../../src/protocol/ids.js';
+import { connectRedisBus } from '../../src/server/create-server.js';
+import type { Bus, BusEvent } from '../../src/server/sync/bus.js';
 import { PG_URL, REDIS_URL } from '../helpers/cluster-services.js';
-import { useInProcessCluster } from '../helpers/cluster-nodes.js';
+import { ADMIN_TOKEN, useInProcessCluster } from '../helpers/cluster-nodes.js';
 import { historyAll, pushesOf } from '../helpers/frames.js';
 import { groupText, strangerText, text, textTo } from '../helpers/messages.js';
-import { befriend, registerUsers } from '../helpers/server.js';
+import { befriend, registerUsers, startServer } from '../helpers/server.js';
+
+/** A node's bus that never hands it a group-changed event, as if Redis lost every one. */
+class NoGroupChangesBus implements Bus {
+  constructor(private readonly inner: Bus) {}
+  publish(event: BusEvent): void {
+    this.inner.publish(event);
+  }
+  subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>> {
+    return this.inner.subscribe((event) => {
+      if (event.kind !== 'group-changed') handler(event);
+    });
+  }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** The cluster id the first node of the database `db` made (the bus channel's name carries it). */
+async function clusterIdOf(db: string): Promise<string> {
+  const client = new pg.Client({ connectionString: db });
+  await client.connect();
+  try {
+    return (await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'cluster-id'")).rows[0]!.value;
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Issue 10 §3: three nodes on one PostgreSQL database and one Redis bus are one server for every
@@ -305,5 +338,37 @@ describe.skipIf(!PG_URL || !REDIS_URL)('three nodes: every conversation type acr
     await carolWs.waitFor(match.push({ text: 'marker' }));
     expect(carolWs.take(match.push({ text: 'members only' }))).toEqual([]);
     expect((await carolWs.sync(0)).content.messages.map((m) => m.content.text)).toEqual(['before', 'marker']);
+  });
+
+  it('MILLION_GROUP fan-out follows membership on a node that never hears group-changed: the message\'s membership version makes it read the members again', async () => {
+    const [n1, n3] = await c.start(2);
+    // node 2 shares the database and the bus, but every group-changed event is kept from it
+    const bus = new NoGroupChangesBus(await connectRedisBus(REDIS_URL!, { clusterId: await clusterIdOf(n1!.config.db) }));
+    const n2 = await startServer({ db: n1!.config.db, busUrl: REDIS_URL, bus, nodeId: 3, scryptCost: 1024, adminToken: ADMIN_TOKEN });
+    c.defer(() => n2.close());
+    const [alice, bob, carol, dave] = await registerUsers(n1!, ['alice', 'bob', 'carol', 'dave']);
+    await alice!.http.groupCreate({ groupId: 'crowd', type: ConvType.MILLION_GROUP, name: 'Crowd', members: ['bob', 'carol'] });
+    await alice!.http.groupCreate({ groupId: 'marker', type: ConvType.MILLION_GROUP, name: 'Marker', members: ['carol'] });
+    const say = textTo(ConvType.MILLION_GROUP, 'crowd');
+    const aliceWs = await c.connect(n3!, alice!);
+    const [bobWs, carolWs, daveWs] = await Promise.all([c.connect(n2, bob!), c.connect(n2, carol!), c.connect(n2, dave!)]);
+    // node 2 holds the crowd's members at its first version
+    await aliceWs.send(say('before'));
+    for (const ws of [bobWs, carolWs]) await ws.waitFor(match.push({ text: 'before' }));
+
+    // carol is removed on node 1; a message sent on node 3 right after reaches bob on node 2, not her
+    await alice!.http.groupRemoveMembers('crowd', ['carol']);
+    await aliceWs.send(say('after removal'));
+    await bobWs.waitFor(match.push({ text: 'after removal' }));
+    // dave is added on node 1; the next message reaches him on node 2
+    await alice!.http.groupAddMembers('crowd', ['dave']);
+    await aliceWs.send(say('after join'));
+    for (const ws of [bobWs, daveWs]) await ws.waitFor(match.push({ text: 'after join' }));
+
+    // a later message from the same node reaches carol: node 2 has handled the two before it
+    await aliceWs.send(textTo(ConvType.MILLION_GROUP, 'marker')('marker'));
+    await carolWs.waitFor(match.push({ text: 'marker' }));
+    expect(pushesOf(carolWs).map((p) => p.content.text)).toEqual(['before', 'marker']);
+    expect(pushesOf(daveWs).map((p) => p.content.text)).toEqual(['after join']);
   });
 });

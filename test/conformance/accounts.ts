@@ -196,6 +196,7 @@ export function describeAccounts(factory: StoreFactory): void {
         type: ConvType.GROUP,
         name: 'The devs',
         owner: 'alice',
+        memberVersion: 1,
       });
       expect(await store().countMembers('devs')).toBe(3);
       expect(await store().getConversation('group:devs')).toEqual({ convId: 'group:devs', convType: ConvType.GROUP, maxSeq: 0 });
@@ -257,6 +258,52 @@ export function describeAccounts(factory: StoreFactory): void {
       expect([...(await store().memberIds('devs'))].sort()).toEqual(['alice', 'bob', 'carol']);
       await store().removeMembers('devs', ['alice', 'bob']);
       expect([...(await store().memberIds('devs'))].sort()).toEqual(['carol']);
+    });
+
+    it('raises the membership version by one with each commit that adds or removes members, and only then', async () => {
+      await store().createGroup(newGroup('devs', 'alice', ['bob']));
+      const version = async () => (await store().getGroup('devs'))?.memberVersion;
+      expect(await version()).toBe(1);
+
+      await store().addMembers('devs', ['carol', 'dave']);
+      expect(await version()).toBe(2);
+      await store().removeMembers('devs', ['bob']);
+      expect(await version()).toBe(3);
+      await store().addMembers('devs', ['bob']);
+      expect(await version()).toBe(4);
+
+      // nothing changed: no one new, no one there, roles and mutes (not membership)
+      expect(await store().addMembers('devs', ['carol'])).toEqual([]);
+      expect(await store().removeMembers('devs', ['mallory'])).toEqual([]);
+      await store().setRole('devs', 'bob', 'admin');
+      await store().setMuted('devs', 'bob', true);
+      expect(await version()).toBe(4);
+    });
+
+    it('answers memberSnapshot with the member ids and the version of one same state, after each change', async () => {
+      await store().createGroup(newGroup('devs', 'alice', ['bob']));
+      const snapshot = async () => {
+        const s = await store().memberSnapshot('devs');
+        return { version: s.version, ids: [...s.ids].sort() };
+      };
+      expect(await snapshot()).toEqual({ version: 1, ids: ['alice', 'bob'] });
+      await store().addMembers('devs', ['carol']);
+      expect(await snapshot()).toEqual({ version: 2, ids: ['alice', 'bob', 'carol'] });
+      await store().removeMembers('devs', ['alice', 'bob']);
+      expect(await snapshot()).toEqual({ version: 3, ids: ['carol'] });
+      expect((await store().getGroup('devs'))?.memberVersion).toBe(3);
+      expect(await store().memberSnapshot('nope')).toEqual({ version: 0, ids: [] });
+    });
+
+    it('never answers memberSnapshot with ids of one version and the number of another, while members join concurrently', async () => {
+      // One member per commit from version 1 (the owner alone): a consistent read has as many
+      // ids as its version.
+      await store().createGroup(newGroup('devs', 'alice', []));
+      const joins = Array.from({ length: 40 }, (_, i) => store().addMembers('devs', [`u${i}`]));
+      const reads = Array.from({ length: 40 }, () => store().memberSnapshot('devs'));
+      const [, snapshots] = await Promise.all([Promise.all(joins), Promise.all(reads)]);
+      for (const s of snapshots) expect(s.ids.length).toBe(s.version);
+      expect(await store().memberSnapshot('devs')).toMatchObject({ version: 41 });
     });
 
     it('changes roles and mute flags', async () => {

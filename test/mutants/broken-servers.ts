@@ -15,6 +15,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   InboxPage,
+  MemberSnapshot,
   MessageStore,
   NodeClaim,
   NodeLease,
@@ -133,6 +134,9 @@ export class ForwardingStore implements MessageStore {
   }
   memberIds(groupId: string): Promise<readonly string[]> {
     return this.inner.memberIds(groupId);
+  }
+  memberSnapshot(groupId: string): Promise<MemberSnapshot> {
+    return this.inner.memberSnapshot(groupId);
   }
   addMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
     return this.inner.addMembers(groupId, userIds);
@@ -301,11 +305,13 @@ class RepeatedSeqStore extends ForwardingStore {
 }
 
 /**
- * 5. `memberIds()` (the filter's fan-out list) returns the members plus one registered user who
- * is not a member: the group message gets an inbox row and a PUSH for an outsider. The outsider
- * is the earliest registered non-member among the users whose id shares the longest prefix with
- * the group id — against `--server` that is a user of the same scenario (`<runId>-<n>-name`),
- * whose devices the runner watches; a user of another scenario would see the leak unobserved.
+ * 5. The member list returns the members plus one registered user who is not a member: through
+ * `memberIds()` (the filter's write-diffusion list) a group message gets an inbox row and a PUSH
+ * for an outsider; through `memberSnapshot()` (each node's fan-out cache, read diffusion and
+ * transient messages) the outsider's online devices get the PUSH. The outsider is the earliest
+ * registered non-member among the users whose id shares the longest prefix with the group id —
+ * against `--server` that is a user of the same scenario (`<runId>-<n>-name`), whose devices the
+ * runner watches; a user of another scenario would see the leak unobserved.
  */
 class LeakyMembersStore extends ForwardingStore {
   private readonly users: string[] = [];
@@ -317,7 +323,13 @@ class LeakyMembersStore extends ForwardingStore {
     this.users.push(user.userId);
   }
   override async memberIds(groupId: string): Promise<readonly string[]> {
-    const members = await this.inner.memberIds(groupId);
+    return this.leak(groupId, await this.inner.memberIds(groupId));
+  }
+  override async memberSnapshot(groupId: string): Promise<MemberSnapshot> {
+    const snapshot = await this.inner.memberSnapshot(groupId);
+    return { version: snapshot.version, ids: this.leak(groupId, snapshot.ids) };
+  }
+  private leak(groupId: string, members: readonly string[]): readonly string[] {
     const inside = new Set(members);
     let outsider: string | undefined;
     let best = -1;
@@ -490,7 +502,7 @@ export const MUTANTS: readonly Mutant[] = [
     n: 5,
     title: 'group message leaked to a non-member',
     port: 'store',
-    how: 'memberIds() adds one registered non-member (of the same run prefix)',
+    how: 'memberIds() and memberSnapshot() add one registered non-member (of the same run prefix)',
     wrap: ({ store, bus }, h) => ({ store: new LeakyMembersStore(store, h), bus }),
   },
   {

@@ -15,6 +15,8 @@ const SEED = 1;
 
 interface Case {
   id: MutantId;
+  /** Which path of the mutant the files exercise, when it breaks more than one. */
+  via?: string;
   files: string[];
   /** The invariant rule the report must name… */
   rule?: string;
@@ -26,7 +28,9 @@ const CASES: Case[] = [
   // every PUSH twice → the recipient's device gets one msgId twice
   { id: 'duplicated-push', files: ['scenarios/single.yaml'], rule: 'duplicate-delivery' },
   // memberIds() + one outsider → a PUSH of a group the user is not in
-  { id: 'group-leak', files: ['scenarios/group.yaml'], rule: 'foreign-conversation' },
+  { id: 'group-leak', via: 'memberIds, write diffusion', files: ['scenarios/group.yaml'], rule: 'foreign-conversation' },
+  // the same outsider in a node's fan-out cache (memberSnapshot) → a MILLION_GROUP PUSH to them
+  { id: 'group-leak', via: 'memberSnapshot, read diffusion', files: ['scenarios/mgroup.yaml'], rule: 'foreign-conversation' },
   // every 4th result reports pts + 1 → acks/pushes skip a pts and repeat the next one
   { id: 'skipped-pts', files: ['scenarios/history-paging.yaml'], rule: 'pts-gap' },
   // every 3rd message loses one member's PUSH → lost, though every member SYNCs from 0 afterwards
@@ -64,7 +68,7 @@ describe('the scenario suite against broken servers', () => {
 
   // One at a time: each case runs a server and a CLI child; six at once on a loaded 2-core CI
   // machine made step timeouts, not the mutants, decide some runs.
-  it.each(CASES)('catches $id', async ({ id, files, rule, step }) => {
+  it.each(CASES.map((c) => ({ ...c, title: c.via === undefined ? c.id : `${c.id} (${c.via})` })))('catches $title', async ({ id, files, rule, step }) => {
     const run = await runAgainst(id, files);
     const report = reportOf(run);
     const said = report.results.map((r) => `${r.file}: ${r.headline ?? 'passed'}`).join('\n');

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConvType, ErrorCode, MsgType } from '../../src/protocol/codes.js';
 import type { Control } from '../../src/protocol/frames.js';
-import { pairConvId } from '../../src/protocol/ids.js';
+import { groupConvId, pairConvId } from '../../src/protocol/ids.js';
 import { createConversationFilter } from '../../src/server/filter/conversation-rules.js';
 import { silentLogger } from '../../src/server/logger.js';
 import { Metrics } from '../../src/server/metrics.js';
@@ -76,6 +76,10 @@ function send(from: string, to: string, text: string, control: Control = {}): Su
     options: {},
     persist: control.persist !== false,
   };
+}
+
+function groupSend(from: string, convType: ConvType, groupId: string, text: string, control: Control = {}): Submitted {
+  return { ...send(from, groupId, text, control), convType };
 }
 
 /** Runs one SEND and counts how often it was queued for commit. */
@@ -156,12 +160,43 @@ describe('the SEND pipeline', () => {
     const { outcome, queued } = await run(send('alice', 'bob', 'typing', { persist: false }));
 
     expect(queued).toBe(0);
-    expect(outcome).toMatchObject({ kind: 'transient', convId: AB, inboxUsers: [], pushUsers: ['bob', 'alice'] });
+    expect(outcome).toMatchObject({ kind: 'transient', convId: AB, inboxUsers: [], audience: ['bob', 'alice'] });
     expect(outcome).not.toHaveProperty('seq');
     expect(events).toMatchObject([{ message: { msgId: outcome.kind === 'transient' ? outcome.msgId : '' }, recipients: [], audience: ['bob', 'alice'], transient: true }]);
     expect(events[0]?.message).not.toHaveProperty('seq');
     expect(events[0]?.origin).not.toHaveProperty('senderPts');
     expect(await store.getConversation(AB)).toBeUndefined();
+  });
+
+  it('routes read-diffusion and transient group messages as the group at its membership version, reading no member ids; write diffusion still names each member', async () => {
+    // Given a MILLION_GROUP whose membership changed once since its creation, and a GROUP
+    const group = (groupId: string, type: ConvType) => ({ groupId, convId: groupConvId(type, groupId), type, name: groupId, owner: 'alice', members: ['bob'] });
+    await store.createGroup(group('crowd', ConvType.MILLION_GROUP));
+    await store.createGroup(group('team', ConvType.GROUP));
+    await store.addMembers('crowd', ['carol']);
+    const memberIds = vi.spyOn(store, 'memberIds');
+    const memberSnapshot = vi.spyOn(store, 'memberSnapshot');
+
+    // When alice posts to the crowd without sync, and bob types in the team
+    const crowd = await run(groupSend('alice', ConvType.MILLION_GROUP, 'crowd', 'hi crowd', { sync: false }));
+    const typing = await run(groupSend('bob', ConvType.GROUP, 'team', 'typing', { persist: false }));
+
+    // Then both name their group and its version, never its ids, and no member list was read
+    const crowdAudience = { groupId: 'crowd', version: 2, exceptSender: true };
+    const teamAudience = { groupId: 'team', version: 1, exceptSender: false };
+    expect(crowd.outcome).toMatchObject({ kind: 'committed', inboxUsers: [], audience: crowdAudience, pts: {} });
+    expect(typing.outcome).toMatchObject({ kind: 'transient', inboxUsers: [], audience: teamAudience });
+    expect(events.map((e) => [e.recipients, e.audience])).toEqual([
+      [[], crowdAudience],
+      [[], teamAudience],
+    ]);
+    expect(memberIds).not.toHaveBeenCalled();
+    expect(memberSnapshot).not.toHaveBeenCalled();
+
+    // ... while a stored GROUP message reads the members: each gets a pts in the sender's commit
+    const team = await run(groupSend('bob', ConvType.GROUP, 'team', 'hi team'));
+    expect(team.outcome).toMatchObject({ kind: 'committed', audience: [], pts: { alice: 1, bob: 1 } });
+    expect(memberIds).toHaveBeenCalledTimes(1);
   });
 
   it('publishes nothing for a SEND the filter refuses', async () => {

@@ -113,6 +113,22 @@ describe('SqliteStore on a file', () => {
       db.close();
     });
 
+    it('gives the groups of a version-2 file membership version 0, raised by their next membership change', async () => {
+      const path = tempFile();
+      const db = new Database(path);
+      applyMigrations(db, path, MIGRATIONS.filter((m) => m.version <= 2));
+      db.exec(`INSERT INTO conversations (conv_id, conv_type, created_at) VALUES ('group:old', 2, 0);
+               INSERT INTO groups (group_id, conv_id, type, name, owner, created_at) VALUES ('old', 'group:old', 2, 'Old', 'alice', 0);
+               INSERT INTO members (conv_id, user_id, role, joined_at) VALUES ('group:old', 'alice', 'owner', 0);`);
+      db.close();
+
+      const store = SqliteStore.open(path);
+      expect(await store.memberSnapshot('old')).toEqual({ version: 0, ids: ['alice'] });
+      await store.addMembers('old', ['bob']);
+      expect((await store.getGroup('old'))?.memberVersion).toBe(1);
+      await store.close();
+    });
+
     it("opens a database created today after tomorrow's migration is appended", async () => {
       const path = tempFile();
       const today = SqliteStore.open(path);

@@ -1,7 +1,8 @@
 import { CmdType, PROTOCOL_VERSION } from '../../protocol/codes.js';
 import { pushFrame } from '../../protocol/messages.js';
 import type { Logger } from '../logger.js';
-import type { BusEvent, MessageEvent, ReadEvent, SessionOpenedEvent, TokensRevokedEvent } from '../sync/bus.js';
+import type { BusEvent, GroupAudience, MessageEvent, ReadEvent, SessionOpenedEvent, TokensRevokedEvent } from '../sync/bus.js';
+import { MemberCache, type MemberCacheOptions, type MemberReader, type Members } from './member-cache.js';
 import { PtsOrder, type PtsOrderOptions } from './pts-order.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -9,24 +10,43 @@ import type { SessionRegistry } from './session-registry.js';
 const CHUNK = 2000;
 
 /**
+ * How long the queue waits for a group's member ids. The pool bounds connecting, not queries: a
+ * read that hangs would otherwise stall every device of the node, for one message's pushes.
+ */
+export const DEFAULT_MEMBER_READ_MS = 2000;
+
+export interface DelivererOptions extends PtsOrderOptions {
+  /** Where group audiences are resolved from (the store); without it they reach nobody. */
+  members?: MemberReader;
+  memberCache?: MemberCacheOptions;
+  /** Past this, a message whose group is still being read is pushed to nobody (HISTORY has it). */
+  memberReadMs?: number;
+}
+
+/**
  * The bus subscriber of every node: writes SEND_ACK to the sending device (when it is here) and
  * PUSH to every other device of every recipient connected here. Events are handled strictly in
- * bus order; a big fan-out yields between chunks and later events wait behind it. Pushes with a
- * pts go through `PtsOrder`, which keeps each device's pts order even when the events come from
- * several nodes (give it the store as `inbox` so it can fill gaps).
+ * bus order; a big fan-out yields between chunks, and a group whose member ids must be read
+ * first holds the queue until they are, so later events wait behind both and every device keeps
+ * its order. Pushes with a pts go through `PtsOrder`, which keeps each device's pts order even
+ * when the events come from several nodes (give it the store as `inbox` so it can fill gaps).
  */
 export class Deliverer {
   private backlog: BusEvent[] = [];
   private busy = false;
   private readonly order: PtsOrder;
+  private readonly members: MemberCache | undefined;
+  private readonly memberReadMs: number;
 
   constructor(
     private readonly nodeId: number,
     private readonly sessions: SessionRegistry,
     private readonly logger: Logger,
-    options: PtsOrderOptions = {},
+    options: DelivererOptions = {},
   ) {
     this.order = new PtsOrder(logger, options);
+    this.members = options.members && new MemberCache(options.members, options.memberCache);
+    this.memberReadMs = options.memberReadMs ?? DEFAULT_MEMBER_READ_MS;
     sessions.observe(this.order);
   }
 
@@ -49,8 +69,10 @@ export class Deliverer {
           return this.sessionOpened(event);
         case 'tokens-revoked':
           return this.tokensRevoked(event);
+        case 'group-changed':
+          return this.members?.drop(event.groupId);
         default:
-          // group-changed, social-changed and any later kind: for caches, nothing to deliver.
+          // social-changed and any later kind: for caches, nothing to deliver.
           return;
       }
     } catch (e) {
@@ -59,14 +81,52 @@ export class Deliverer {
   }
 
   private message(event: MessageEvent): void {
-    const { origin } = event;
+    const { origin, audience } = event;
     if (origin.nodeId === this.nodeId) {
       const conn = this.sessions.conn(origin.connId);
       const stamp = { msgId: event.message.msgId, convId: event.message.convId, seq: event.message.seq, pts: origin.senderPts, sendTime: event.message.sendTime };
       const header = origin.reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.SEND_ACK } : { version: PROTOCOL_VERSION, cmd: CmdType.SEND_ACK, reqId: origin.reqId };
       conn?.send(JSON.stringify({ header, content: {}, stamp }), CmdType.SEND_ACK);
     }
-    const total = event.recipients.length + event.audience.length;
+    if (!('groupId' in audience)) return this.hold(this.fanOut(event, audience));
+    if (this.members === undefined) {
+      this.logger.error('a group audience reached a deliverer without a member reader; nobody is pushed', { group: audience.groupId });
+      return;
+    }
+    const members = this.members.get(audience.groupId, audience.version);
+    if (!(members instanceof Promise)) return this.hold(this.toGroup(event, members, audience));
+    // The ack went out already; the pushes wait for the read, and every later event behind them.
+    // A read that ends after the bound still fills the cache, for the next message.
+    this.hold(
+      within(members, this.memberReadMs).then(
+        (m) => this.toGroup(event, m, audience),
+        (e: unknown) =>
+          this.logger.warn('could not read the members of a group; its message is left to HISTORY', { group: audience.groupId, error: e instanceof Error ? e.message : String(e) }),
+      ),
+    );
+  }
+
+  /**
+   * PUSHes to the group's members with a device here (the sender left out when asked), walking
+   * whichever is smaller: this node's users or the group. A 10,000-member group on a node with
+   * 50 users costs 50 lookups; a group smaller than the node's users is walked as before, one
+   * registry lookup per member.
+   */
+  private toGroup(event: MessageEvent, members: Members, audience: GroupAudience): Promise<void> | undefined {
+    const except = audience.exceptSender ? event.message.from : undefined;
+    if (this.sessions.userCount >= members.ids.length) return this.fanOut(event, members.ids, except);
+    const online: string[] = [];
+    for (const userId of this.sessions.users()) if (userId !== except && members.has(userId)) online.push(userId);
+    return this.fanOut(event, online, undefined);
+  }
+
+  /**
+   * PUSHes to the recipients and to `audience` (but `except`'s devices); a promise when it goes
+   * in chunks.
+   */
+  private fanOut(event: MessageEvent, audience: readonly string[], except?: string): Promise<void> | undefined {
+    const { origin } = event;
+    const total = event.recipients.length + audience.length;
     if (total === 0) return;
     // Serialise once per message; only the receiver's pts differs between copies.
     const base = JSON.stringify(pushFrame(event.message, undefined, { control: event.control, options: event.options }));
@@ -78,7 +138,7 @@ export class Deliverer {
         if (device.connId !== originConn) device.send((t ??= text()), CmdType.PUSH);
       }
     };
-    const { recipients, audience } = event;
+    const { recipients } = event;
     const pushTo = (from: number, to: number): void => {
       for (let i = from; i < to; i++) {
         if (i < recipients.length) {
@@ -87,32 +147,38 @@ export class Deliverer {
           if (pts === undefined) toDevices(r.userId, () => base);
           else this.order.push(r.userId, pts, () => `${head},"pts":${pts}}}`, originConn);
         } else {
-          toDevices(audience[i - recipients.length]!, () => base);
+          const userId = audience[i - recipients.length]!;
+          if (userId !== except) toDevices(userId, () => base);
         }
       }
     };
-    if (total <= CHUNK) return pushTo(0, total);
-    this.chunked(total, pushTo);
+    if (total > CHUNK) return this.chunked(total, pushTo);
+    pushTo(0, total);
+    return undefined;
   }
 
-  private chunked(total: number, pushTo: (from: number, to: number) => void): void {
-    this.busy = true;
-    let at = 0;
-    const step = (): void => {
+  /** The first chunk now, each next one on a later turn of the event loop. */
+  private async chunked(total: number, pushTo: (from: number, to: number) => void): Promise<void> {
+    for (let at = 0; at < total; at += CHUNK) {
+      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         pushTo(at, Math.min(total, at + CHUNK));
       } catch (e) {
         this.logger.error('delivery failed', { error: e });
       }
-      at += CHUNK;
-      if (at < total) {
-        setImmediate(step);
-        return;
-      }
-      this.busy = false;
-      while (!this.busy && this.backlog.length > 0) this.dispatch(this.backlog.shift()!);
-    };
-    step();
+    }
+  }
+
+  /** Holds every later event in the backlog until `work` is done, then handles them in order. */
+  private hold(work: Promise<void> | undefined): void {
+    if (work === undefined) return;
+    this.busy = true;
+    void work
+      .catch((e: unknown) => this.logger.error('delivery failed', { error: e }))
+      .finally(() => {
+        this.busy = false;
+        while (!this.busy && this.backlog.length > 0) this.dispatch(this.backlog.shift()!);
+      });
   }
 
   private read(event: ReadEvent): void {
@@ -143,4 +209,21 @@ export class Deliverer {
       }
     }
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }

@@ -64,6 +64,16 @@ export class SessionRegistry {
     return this.byUser.get(userId)?.values() ?? [];
   }
 
+  /** The users with a connection on this node, each once. */
+  users(): IterableIterator<string> {
+    return this.byUser.keys();
+  }
+
+  /** How many users have a connection on this node. */
+  get userCount(): number {
+    return this.byUser.size;
+  }
+
   get size(): number {
     return this.byConn.size;
   }

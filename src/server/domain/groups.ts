@@ -64,7 +64,8 @@ export class Groups {
 
   /** Anyone logged in may look a group up. @throws CONVERSATION_NOT_FOUND */
   async info(groupId: string): Promise<GroupInfo> {
-    const group = await requireGroup(this.store, groupId);
+    // The membership version is the fan-out caches' business, not part of §2's answer.
+    const { memberVersion: _, ...group } = await requireGroup(this.store, groupId);
     return { ...group, memberCount: await this.store.countMembers(group.groupId) };
   }
 

@@ -13,27 +13,34 @@ import type { GroupRecord, MessageStore } from '../store/message-store.js';
  */
 export function createConversationFilter(store: MessageStore): RouteStage {
   return async function conversationFilter(msg: Submitted): Promise<Routed> {
-    const { users, participants } = await ruleOf(store, msg);
-    const receivers = msg.control.sync === false ? users.filter((u) => u !== msg.from) : users;
     // Write diffusion gives each receiver an inbox row and a pts; read diffusion and transient
     // messages only push to whoever is online.
     const writeDiffusion = msg.persist && !READ_DIFFUSION_TYPES.has(msg.convType);
+    const rule = await ruleOf(store, msg, writeDiffusion);
+    const convId = convIdFor(msg.convType, msg.from, msg.to);
+    const exceptSender = msg.control.sync === false;
+    if ('group' in rule) {
+      const audience = { groupId: rule.group.groupId, version: rule.group.memberVersion, exceptSender };
+      return routedOf(msg, { convId, inboxUsers: [], audience, participants: [] });
+    }
+    const receivers = exceptSender ? rule.users.filter((u) => u !== msg.from) : rule.users;
     return routedOf(msg, {
-      convId: convIdFor(msg.convType, msg.from, msg.to),
+      convId,
       inboxUsers: writeDiffusion ? receivers : [],
-      pushUsers: writeDiffusion ? [] : receivers,
-      participants,
+      audience: writeDiffusion ? [] : receivers,
+      participants: rule.participants,
     });
   };
 }
 
-/** What a conversation's rule decides: its users (the sender among them) and its participants. */
-interface Audience {
-  users: readonly string[];
-  participants: readonly string[];
-}
+/**
+ * What a conversation's rule decides: its users (the sender among them) and its participants;
+ * or, for a group whose message gets no inbox rows, only the group, which every node resolves
+ * against its own connections (deliver/member-cache.ts).
+ */
+type Receivers = { users: readonly string[]; participants: readonly string[] } | { group: GroupRecord };
 
-function ruleOf(store: MessageStore, msg: Submitted): Promise<Audience> {
+function ruleOf(store: MessageStore, msg: Submitted, writeDiffusion: boolean): Promise<Receivers> {
   switch (msg.convType) {
     case ConvType.SINGLE:
     case ConvType.STRANGER_CHAT:
@@ -41,11 +48,11 @@ function ruleOf(store: MessageStore, msg: Submitted): Promise<Audience> {
     case ConvType.SYSTEM_CONVERSATION:
       return systemRule(store, msg);
     default:
-      return groupRule(store, msg);
+      return groupRule(store, msg, writeDiffusion);
   }
 }
 
-async function pairRule(store: MessageStore, msg: Submitted): Promise<Audience> {
+async function pairRule(store: MessageStore, msg: Submitted): Promise<Receivers> {
   const { from, to } = msg;
   if (to === from) throw err.badFrame('route.to: you cannot send a message to yourself');
   const peer = await store.relation(from, to);
@@ -61,7 +68,7 @@ async function pairRule(store: MessageStore, msg: Submitted): Promise<Audience> 
   return { users: [to, from], participants: [from, to] };
 }
 
-async function systemRule(store: MessageStore, msg: Submitted): Promise<Audience> {
+async function systemRule(store: MessageStore, msg: Submitted): Promise<Receivers> {
   if (msg.from !== SYSTEM_USER) {
     throw new ImError(ErrorCode.SYSTEM_READ_ONLY, 'system conversations are written by the server only');
   }
@@ -69,13 +76,15 @@ async function systemRule(store: MessageStore, msg: Submitted): Promise<Audience
   return { users: [msg.to], participants: [msg.to] };
 }
 
-async function groupRule(store: MessageStore, msg: Submitted): Promise<Audience> {
+async function groupRule(store: MessageStore, msg: Submitted, writeDiffusion: boolean): Promise<Receivers> {
   const group = await store.getGroup(msg.to);
   if (!group || group.type !== msg.convType) {
     throw new ImError(ErrorCode.CONVERSATION_NOT_FOUND, `no ${convTypeName(msg.convType)} with id ${msg.to}`);
   }
   const member = await store.getMember(group.groupId, msg.from);
   checkGroupSender(group, member, msg.from);
+  if (!writeDiffusion) return { group };
+  // Every member by name: each one's pts is made in the sender's transaction.
   return { users: await store.memberIds(group.groupId), participants: [] };
 }
 

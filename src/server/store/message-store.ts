@@ -99,21 +99,30 @@ export interface MessageStore {
    * @throws ImError GROUP_EXISTS
    */
   createGroup(group: NewGroup): Promise<void>;
-  /** The group without its member count: cheap, read on every group SEND. */
+  /** The group without its member count, with its membership version: cheap, read on every group SEND. */
   getGroup(groupId: string): Promise<GroupRecord | undefined>;
   /** How many members the group has (a count over its members; not for the hot path). */
   countMembers(groupId: string): Promise<number>;
   getMember(groupId: string, userId: string): Promise<GroupMember | undefined>;
   listMembers(groupId: string): Promise<GroupMember[]>;
-  /** Member userIds only: the fan-out list. */
+  /** Member userIds only: the fan-out list of write diffusion. */
   memberIds(groupId: string): Promise<readonly string[]>;
+  /**
+   * The member userIds and the membership version they are, read as one consistent state: never
+   * ids of one version with the number of another. Version 0 and no ids for an unknown group.
+   */
+  memberSnapshot(groupId: string): Promise<MemberSnapshot>;
   /**
    * Adds members (existing ones are left as they are). A new member's readSeq starts at the
    * conversation's current maxSeq (§4), so joining never shows old messages as unread.
-   * Returns the userIds actually added.
+   * Returns the userIds actually added; when there are any, the membership version goes up by
+   * one in the same transaction.
    */
   addMembers(groupId: string, userIds: readonly string[]): Promise<string[]>;
-  /** Removes members; their inbox rows stay (§1). Returns the userIds actually removed. */
+  /**
+   * Removes members; their inbox rows stay (§1). Returns the userIds actually removed; when there
+   * are any, the membership version goes up by one in the same transaction.
+   */
   removeMembers(groupId: string, userIds: readonly string[]): Promise<string[]>;
   setRole(groupId: string, userId: string, role: Exclude<GroupRole, 'owner'>): Promise<void>;
   setMuted(groupId: string, userId: string, muted: boolean): Promise<void>;
@@ -170,8 +179,20 @@ export interface NodeLease {
   nodeId: number;
 }
 
-/** A group as the filter needs it; `GroupInfo` adds the member count. */
-export type GroupRecord = Omit<GroupInfo, 'memberCount'>;
+/** A group as the filter needs it; `GroupInfo` adds the member count and drops the version. */
+export type GroupRecord = Omit<GroupInfo, 'memberCount'> & {
+  /**
+   * The membership version: 1 at creation, one more with every commit that adds or removes
+   * members (role and mute changes leave it). Each node's fan-out cache keeps member ids by it.
+   */
+  memberVersion: number;
+};
+
+/** A group's member ids as of one membership version (`MessageStore.memberSnapshot`). */
+export interface MemberSnapshot {
+  version: number;
+  ids: readonly string[];
+}
 
 export interface NewUser {
   userId: string;

@@ -43,17 +43,35 @@ export interface MessageEvent {
   message: StoredMessage | TransientMessage;
   control: Control;
   options: Record<string, unknown>;
-  /** Write diffusion: each receiving user with their own pts. */
-  recipients: Recipient[];
   /**
-   * Read diffusion and transient messages: users whose online devices get the push, without pts.
-   * Shared as-is (a big group's cached member list), never copied per message.
+   * Write diffusion: each receiving user with their own pts. Named one by one because each pts
+   * is made in the sender's transaction: no other node could look it up more cheaply.
    */
-  audience: readonly string[];
+  recipients: Recipient[];
+  /** Read diffusion and transient messages: who gets the push, without pts. */
+  audience: Audience;
   /** The sending device: it gets the SEND_ACK (with the sender's pts), never a PUSH. */
   origin: ConnRef & { reqId?: string; senderPts?: number };
   /** Read-diffusion and CHATROOM messages reach online members only; flag kept for metrics. */
   transient: boolean;
+}
+
+/**
+ * Who gets a push without pts: a short explicit list (a one-to-one or system conversation's
+ * users), or a group by reference, which every node resolves against its own connections.
+ */
+export type Audience = readonly string[] | GroupAudience;
+
+/**
+ * A group's members, by reference: never the list itself, which for a big group would be most of
+ * every event. `version` is the membership version the sending node read (GroupRecord);
+ * a node holding the group's ids at an older version reads them again before resolving.
+ */
+export interface GroupAudience {
+  groupId: string;
+  version: number;
+  /** The sender is left out (control.sync === false): their other devices get no copy. */
+  exceptSender: boolean;
 }
 
 /** A message that was never stored: no seq, no pts (control.persist=false, TYPING). */
@@ -90,7 +108,8 @@ export type GroupChange = 'created' | 'members-added' | 'members-removed' | 'rol
 /**
  * A group's membership, a member's role or a member's mute changed (committed in the store).
  * Ids only, never the member list or the new state: a node that caches any of it (member ids
- * for fan-out, roles, mutes) drops its entry for `groupId` and reads it again when needed.
+ * for fan-out, roles, mutes) drops its entry for `groupId` and reads it again when needed. The
+ * bus may lose it: the fan-out cache does not rely on it alone (GroupAudience.version).
  * `userIds` are the users concerned: the owner and the first members (`created`), the users
  * actually added or removed (join, leave, add/remove members: never empty), the one whose role
  * or mute was set.

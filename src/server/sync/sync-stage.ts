@@ -30,7 +30,7 @@ function committedEvent(msg: Committed): MessageEvent {
     control: msg.control,
     options: msg.options,
     recipients: msg.inboxUsers.map((userId) => ({ userId, pts: msg.pts[userId] })),
-    audience: msg.pushUsers,
+    audience: msg.audience,
     origin: originOf(msg, msg.pts[msg.from]),
     transient: false,
   };
@@ -44,7 +44,7 @@ function transientEvent(msg: Transient): MessageEvent {
     control: msg.control,
     options: msg.options,
     recipients: [],
-    audience: msg.pushUsers,
+    audience: msg.audience,
     origin: originOf(msg, undefined),
     transient: true,
   };

@@ -154,6 +154,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX presence_user ON presence (user_id);
     `,
   },
+  {
+    version: 4,
+    description: 'membership version per group: raised in every transaction that adds or removes members',
+    sql: `
+      -- Each node's fan-out cache holds a group's member ids by this version; a message names the
+      -- version its sender saw, so a node holding an older list reads it again. Groups made before
+      -- this step start at 0, new ones at 1.
+      ALTER TABLE groups ADD COLUMN member_version INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -14,6 +14,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   InboxPage,
+  MemberSnapshot,
   MessageStore,
   NewGroup,
   NodeClaim,
@@ -52,6 +53,7 @@ interface GroupRow {
   name: string;
   owner: string;
   policy: GroupPolicy | null;
+  memberVersion: number;
 }
 
 interface MemberRow {
@@ -320,7 +322,7 @@ export class PostgresStore implements MessageStore {
         [group.convId, group.type, now],
       );
       const { rowCount } = await client.query(
-        `INSERT INTO groups (group_id, conv_id, type, name, owner, policy, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO groups (group_id, conv_id, type, name, owner, policy, created_at, member_version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
            ON CONFLICT DO NOTHING`,
         [group.groupId, group.convId, group.type, group.name, group.owner, group.policy ?? null, now],
       );
@@ -338,7 +340,7 @@ export class PostgresStore implements MessageStore {
 
   async getGroup(groupId: string): Promise<GroupRecord | undefined> {
     const { rows } = await this.live().query<GroupRow>(
-      'SELECT group_id AS "groupId", conv_id AS "convId", type, name, owner, policy FROM groups WHERE group_id = $1',
+      'SELECT group_id AS "groupId", conv_id AS "convId", type, name, owner, policy, member_version AS "memberVersion" FROM groups WHERE group_id = $1',
       [groupId],
     );
     const row = rows[0];
@@ -377,6 +379,20 @@ export class PostgresStore implements MessageStore {
   }
 
   /**
+   * One statement, so one snapshot (READ COMMITTED takes one per statement): the version and the
+   * ids always come from the same commit, whatever other nodes change meanwhile.
+   */
+  async memberSnapshot(groupId: string): Promise<MemberSnapshot> {
+    const { rows } = await this.live().query<{ version: number; ids: string[] }>(
+      `SELECT g.member_version AS version, ARRAY(SELECT m.user_id FROM members m WHERE m.conv_id = g.conv_id) AS ids
+         FROM groups g WHERE g.group_id = $1`,
+      [groupId],
+    );
+    const row = rows[0];
+    return row ? { version: row.version, ids: row.ids } : { version: 0, ids: [] };
+  }
+
+  /**
    * §4: a newcomer's readSeq starts at the current maxSeq. The conversation row is locked (shared)
    * for that, so an append from any node commits either wholly before or wholly after the join.
    * @throws ImError CONVERSATION_NOT_FOUND for an unknown group
@@ -399,6 +415,9 @@ export class PostgresStore implements MessageStore {
         [conv.convId, conv.maxSeq, wanted, this.now()],
       );
       const ids = new Set(added.rows.map((r) => r.userId));
+      // Last, so the groups row is locked after the member rows here as in removeMembers: the
+      // two never wait on each other in opposite orders.
+      if (ids.size > 0) await client.query('UPDATE groups SET member_version = member_version + 1 WHERE group_id = $1', [groupId]);
       return wanted.filter((u) => ids.has(u));
     });
   }
@@ -408,12 +427,15 @@ export class PostgresStore implements MessageStore {
     const convId = await this.convIdOf(groupId);
     const wanted = unique(userIds);
     if (wanted.length === 0) return [];
-    const { rows } = await this.live().query<{ userId: string }>(
-      'DELETE FROM members WHERE conv_id = $1 AND user_id = ANY($2::text[]) RETURNING user_id AS "userId"',
-      [convId, wanted],
-    );
-    const ids = new Set(rows.map((r) => r.userId));
-    return wanted.filter((u) => ids.has(u));
+    return withTx(this.live(), async (client) => {
+      const { rows } = await client.query<{ userId: string }>(
+        'DELETE FROM members WHERE conv_id = $1 AND user_id = ANY($2::text[]) RETURNING user_id AS "userId"',
+        [convId, wanted],
+      );
+      const ids = new Set(rows.map((r) => r.userId));
+      if (ids.size > 0) await client.query('UPDATE groups SET member_version = member_version + 1 WHERE group_id = $1', [groupId]);
+      return wanted.filter((u) => ids.has(u));
+    });
   }
 
   /** @throws ImError CONVERSATION_NOT_FOUND, NOT_MEMBER, or FORBIDDEN for the owner (whose role is fixed) */

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../../protocol/codes.js';
 import type { ConvType } from '../../../protocol/codes.js';
 import type { GroupMember, GroupPolicy, GroupRole } from '../../../protocol/frames.js';
 import { ImError, err } from '../../errors.js';
-import type { GroupRecord, NewGroup } from '../message-store.js';
+import type { GroupRecord, MemberSnapshot, NewGroup } from '../message-store.js';
 import type { Counters } from './counters.js';
 
 interface GroupRow {
@@ -13,6 +13,7 @@ interface GroupRow {
   name: string;
   owner: string;
   policy: GroupPolicy | null;
+  memberVersion: number;
 }
 
 interface MemberRow {
@@ -30,6 +31,8 @@ export class GroupStatements {
   private readonly insertMember: Statement<[string, string, GroupRole, number, number]>;
   private readonly selectGroup: Statement<[string], GroupRow>;
   private readonly selectConvId: Statement<[string], string>;
+  private readonly selectConvVersion: Statement<[string], { convId: string; version: number }>;
+  private readonly bumpVersion: Statement<[string]>;
   private readonly selectCount: Statement<[string], number>;
   private readonly selectMember: Statement<[string, string], MemberRow>;
   private readonly selectMembers: Statement<[string], MemberRow>;
@@ -38,7 +41,7 @@ export class GroupStatements {
   private readonly updateRole: Statement<[GroupRole, string, string]>;
   private readonly updateMuted: Statement<[number, string, string]>;
   private readonly createTx: (group: NewGroup) => void;
-  private readonly memberCache = new Map<string, readonly string[]>();
+  private readonly memberCache = new Map<string, MemberSnapshot>();
   private readonly addTx: (groupId: string, userIds: readonly string[]) => string[];
   private readonly removeTx: (groupId: string, userIds: readonly string[]) => string[];
 
@@ -49,16 +52,18 @@ export class GroupStatements {
   ) {
     this.insertConversation = db.prepare('INSERT INTO conversations (conv_id, conv_type, created_at) VALUES (?, ?, ?)');
     this.insertGroup = db.prepare(
-      `INSERT INTO groups (group_id, conv_id, type, name, owner, policy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO groups (group_id, conv_id, type, name, owner, policy, created_at, member_version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
     );
     this.insertMember = db.prepare(
       `INSERT INTO members (conv_id, user_id, role, read_seq, joined_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
     );
     this.selectGroup = db.prepare(
-      'SELECT group_id AS groupId, conv_id AS convId, type, name, owner, policy FROM groups WHERE group_id = ?',
+      'SELECT group_id AS groupId, conv_id AS convId, type, name, owner, policy, member_version AS memberVersion FROM groups WHERE group_id = ?',
     );
     this.selectConvId = db.prepare<[string], string>('SELECT conv_id FROM groups WHERE group_id = ?').pluck();
+    this.selectConvVersion = db.prepare('SELECT conv_id AS convId, member_version AS version FROM groups WHERE group_id = ?');
+    this.bumpVersion = db.prepare('UPDATE groups SET member_version = member_version + 1 WHERE group_id = ?');
     // Members by groupId in one statement: the filter reads a member on every group SEND.
     const ofGroup = 'conv_id = (SELECT conv_id FROM groups WHERE group_id = ?)';
     this.selectCount = db.prepare<[string], number>(`SELECT COUNT(*) FROM members WHERE ${ofGroup}`).pluck();
@@ -78,11 +83,15 @@ export class GroupStatements {
       // §4: a newcomer's readSeq starts at the current maxSeq, so old messages are not unread.
       const readSeq = this.counters.maxSeq(convId);
       const now = this.now();
-      return unique(userIds).filter((u) => this.insertMember.run(convId, u, 'member', readSeq, now).changes > 0);
+      const added = unique(userIds).filter((u) => this.insertMember.run(convId, u, 'member', readSeq, now).changes > 0);
+      if (added.length > 0) this.bumpVersion.run(groupId);
+      return added;
     });
     this.removeTx = db.transaction((groupId: string, userIds: readonly string[]) => {
       const convId = this.convIdOf(groupId);
-      return unique(userIds).filter((u) => this.deleteMember.run(convId, u).changes > 0);
+      const removed = unique(userIds).filter((u) => this.deleteMember.run(convId, u).changes > 0);
+      if (removed.length > 0) this.bumpVersion.run(groupId);
+      return removed;
     });
   }
 
@@ -111,20 +120,25 @@ export class GroupStatements {
     return this.selectMembers.all(groupId).map(toMember);
   }
 
-  /**
-   * Cached: every SEND to a group needs its member list, and reading 10,000 rows per message
-   * would dominate a big group's cost. Sound because this process is the file's only writer and
-   * every membership change below drops the entry.
-   */
   memberIds(groupId: string): readonly string[] {
+    return this.memberSnapshot(groupId).ids;
+  }
+
+  /**
+   * Cached: every SEND to a write-diffusion group needs its member list, and reading 10,000 rows
+   * per message would dominate a big group's cost. Sound because this process is the file's only
+   * writer and every membership change below drops the entry. The two reads are one consistent
+   * state for the same reason: they run in one synchronous call, and no other writer exists.
+   */
+  memberSnapshot(groupId: string): MemberSnapshot {
     const cached = this.memberCache.get(groupId);
     if (cached) return cached;
-    const convId = this.selectConvId.get(groupId);
-    if (convId === undefined) return [];
-    const ids = Object.freeze(this.selectMemberIds.all(convId));
+    const group = this.selectConvVersion.get(groupId);
+    if (group === undefined) return NO_MEMBERS;
+    const snapshot: MemberSnapshot = Object.freeze({ version: group.version, ids: Object.freeze(this.selectMemberIds.all(group.convId)) });
     if (this.memberCache.size >= MEMBER_CACHE_GROUPS) this.memberCache.delete(this.memberCache.keys().next().value!);
-    this.memberCache.set(groupId, ids);
-    return ids;
+    this.memberCache.set(groupId, snapshot);
+    return snapshot;
   }
 
   /** @throws ImError CONVERSATION_NOT_FOUND for an unknown group */
@@ -181,5 +195,7 @@ export class GroupStatements {
 
 /** Groups whose member lists stay cached; the oldest entry goes first. */
 const MEMBER_CACHE_GROUPS = 1000;
+
+const NO_MEMBERS: MemberSnapshot = Object.freeze({ version: 0, ids: Object.freeze([]) });
 
 const unique = (ids: readonly string[]): string[] => [...new Set(ids)];

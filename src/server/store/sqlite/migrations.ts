@@ -126,6 +126,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'membership version per group: raised with every commit that adds or removes members',
+    up(db) {
+      // Groups made before this step start at 0; new ones at 1 (their creation is a change).
+      db.exec('ALTER TABLE groups ADD COLUMN member_version INTEGER NOT NULL DEFAULT 0;');
+    },
+  },
 ];
 
 export const LATEST_VERSION = latestOf(MIGRATIONS);

@@ -9,6 +9,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   InboxPage,
+  MemberSnapshot,
   MessageStore,
   NodeClaim,
   NodeLease,
@@ -226,6 +227,10 @@ export class SqliteStore implements MessageStore {
 
   async memberIds(groupId: string): Promise<readonly string[]> {
     return this.live().groups.memberIds(groupId);
+  }
+
+  async memberSnapshot(groupId: string): Promise<MemberSnapshot> {
+    return this.live().groups.memberSnapshot(groupId);
   }
 
   async addMembers(groupId: string, userIds: readonly string[]): Promise<string[]> {
