@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { ImError } from '../../errors.js';
+import { namedQueries } from './prepared.js';
 
 /**
  * SQLSTATE classes and socket errors that say the database, or the connection to it, is away —
@@ -28,13 +29,17 @@ export function asUnavailable(e: unknown): unknown {
   return new ImError(ErrorCode.UNAVAILABLE, 'the database connection was lost; nothing was changed, retry', RETRY_AFTER_MS);
 }
 
-/** The pool, with every `pool.query` failure that is a lost connection turned into 5001. */
+/**
+ * The pool, with every `pool.query` made a named prepared statement (prepared.ts) and every
+ * failure that is a lost connection turned into 5001.
+ */
 export function guardConnectionLoss(pool: Pool): Pool {
+  const query = namedQueries(pool);
   return new Proxy(pool, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (prop === 'query') {
-        return (...args: unknown[]) => (target.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((e: unknown) => Promise.reject(asUnavailable(e)));
+        return (...args: unknown[]) => (query(...args) as Promise<unknown>).catch((e: unknown) => Promise.reject(asUnavailable(e)));
       }
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

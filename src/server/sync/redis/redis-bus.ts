@@ -60,6 +60,8 @@ export class RedisBus implements Bus {
     const pub = new Redis(url, {
       ...common,
       connectionName: 'im-bus-pub',
+      // Publishes of one tick leave in one write (in order): a syscall per event was the node's top cost.
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
