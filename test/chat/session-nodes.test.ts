@@ -9,8 +9,9 @@ import { paneTitleText } from '../../src/chat/ui/PaneTitle.js';
 import { ImClient } from '../../src/client/index.js';
 import { CmdType, ConvType } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
-import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
-import { befriend, passwordOf, registerUsers, startServer, type TestServer } from '../helpers/server.js';
+import { PG_URL, REDIS_URL } from '../helpers/cluster-services.js';
+import { useInProcessCluster } from '../helpers/cluster-nodes.js';
+import { befriend, passwordOf, registerUsers, type TestServer } from '../helpers/server.js';
 
 /**
  * `im chat --server URL1,URL2 alice bob`: each pane on its own node of a cluster, the node in its
@@ -86,18 +87,11 @@ if (!PG_URL || !REDIS_URL) {
 }
 
 describe.skipIf(!PG_URL || !REDIS_URL)('im chat panes on two nodes (PostgreSQL + Redis)', () => {
+  const inProcess = useInProcessCluster();
+
   /** Two nodes; alice and bob registered and friends; the list as `--server` would give it. */
   async function cluster(): Promise<{ n1: TestServer; n2: TestServer; nodes: string[] }> {
-    const db = await createTestDatabase(PG_URL!);
-    cleanups.push(() => db.drop());
-    const node = async (nodeId: number) => {
-      const server = await startServer({ db: db.url, busUrl: REDIS_URL, nodeId, scryptCost: 1024 });
-      cleanups.push(() => server.close());
-      return server;
-    };
-    // One after the other: the second finds the schema and the cluster id the first created.
-    const n1 = await node(1);
-    const n2 = await node(2);
+    const [n1, n2] = (await inProcess.start(2)) as [TestServer, TestServer];
     const [alice, bob] = await registerUsers(n1, ['alice', 'bob']);
     await befriend(alice!, bob!);
     return { n1, n2, nodes: [n1.httpUrl, n2.httpUrl] };

@@ -1,10 +1,11 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloseCode, ErrorCode } from '../../src/protocol/codes.js';
 import { isImRequestError } from '../../src/client/index.js';
 import { text } from '../helpers/messages.js';
-import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
-import { befriend, connectUser, registerUsers, startServer, type StartServerOptions, type TestServer, type TestUser } from '../helpers/server.js';
+import { PG_URL, REDIS_URL } from '../helpers/cluster-services.js';
+import { useInProcessCluster } from '../helpers/cluster-nodes.js';
+import { befriend, connectUser, registerUsers, type StartServerOptions, type TestServer, type TestUser } from '../helpers/server.js';
 
 /**
  * What is counted per user holds across the nodes of a cluster, however the user's devices and
@@ -14,26 +15,17 @@ import { befriend, connectUser, registerUsers, startServer, type StartServerOpti
  */
 
 describe.skipIf(!PG_URL || !REDIS_URL)('per-user limits across the nodes of a cluster', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const inProcess = useInProcessCluster();
 
+  /** Two nodes; without an admin token unless `options` gives one (the shared-token test needs none). */
   async function cluster(options: StartServerOptions = {}): Promise<{ n1: TestServer; n2: TestServer; db: string }> {
-    const db = await createTestDatabase(PG_URL!);
-    cleanups.push(() => db.drop());
-    const node = async () => {
-      const server = await startServer({ db: db.url, busUrl: REDIS_URL, scryptCost: 1024, ...options });
-      cleanups.push(() => server.close());
-      return server;
-    };
-    const n1 = await node();
-    return { n1, n2: await node(), db: db.url };
+    const [n1, n2] = (await inProcess.start(2, { adminToken: undefined, ...options })) as [TestServer, TestServer];
+    return { n1, n2, db: n1.config.db };
   }
 
   async function connect(server: TestServer, user: TestUser, device: string) {
     const client = await connectUser(server, user, device);
-    cleanups.push(() => client.close());
+    inProcess.defer(() => client.close());
     return client;
   }
 
@@ -101,7 +93,7 @@ describe.skipIf(!PG_URL || !REDIS_URL)('per-user limits across the nodes of a cl
     // Another instance takes node 1's id, as if node 1 had been away longer than its lease.
     const client = new pg.Client({ connectionString: db });
     await client.connect();
-    cleanups.push(() => client.end());
+    inProcess.defer(() => client.end());
     await client.query('UPDATE nodes SET instance = $1, expires_at = $2 WHERE node_id = $3', ['thief', Date.now() + 60_000, n1.nodeId]);
 
     const reason = await n1.failed;

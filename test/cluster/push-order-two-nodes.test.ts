@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImClient } from '../../src/client/im-client.js';
 import { match } from '../../src/client/match.js';
-import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
+import { PG_URL, REDIS_URL } from '../helpers/cluster-services.js';
+import { useInProcessCluster } from '../helpers/cluster-nodes.js';
 import { pushesOf, range, untilFrames } from '../helpers/frames.js';
 import { text } from '../helpers/messages.js';
-import { befriend, connectUser, registerUsers, startServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { befriend, connectUser, registerUsers, type TestServer, type TestUser } from '../helpers/server.js';
 
 /**
  * Issue 10 §3: every device gets its pushes in pts order with no gap even when they are committed
@@ -16,26 +17,16 @@ const PER_SENDER = 200;
 const WINDOW = 16;
 
 describe.skipIf(!PG_URL || !REDIS_URL)('push order across two nodes', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const nodes = useInProcessCluster();
 
   async function cluster(): Promise<[TestServer, TestServer]> {
-    const db = await createTestDatabase(PG_URL!);
-    cleanups.push(() => db.drop());
-    const node = async (nodeId: number) => {
-      const server = await startServer({ db: db.url, busUrl: REDIS_URL, nodeId, scryptCost: 1024 });
-      cleanups.push(() => server.close());
-      return server;
-    };
-    const one = await node(1);
-    return [one, await node(2)];
+    const [one, two] = await nodes.start(2);
+    return [one!, two!];
   }
 
   async function connect(server: TestServer, user: TestUser, device?: string): Promise<ImClient> {
     const client = await connectUser(server, { ...user, http: server.http.withToken(user.token) }, device);
-    cleanups.push(() => client.close());
+    nodes.defer(() => client.close());
     return client;
   }
 

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { match } from '../../src/client/match.js';
 import { ConvType, ErrorCode } from '../../src/protocol/codes.js';
 import { pairConvId } from '../../src/protocol/ids.js';
 import { range, sortedNumbers } from '../helpers/frames.js';
 import { groupText, text, textSend } from '../helpers/messages.js';
-import { PG_URL, REDIS_URL, createTestDatabase } from '../helpers/cluster-services.js';
-import { befriend, connectUser, registerUsers, startServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { PG_URL, REDIS_URL } from '../helpers/cluster-services.js';
+import { useInProcessCluster } from '../helpers/cluster-nodes.js';
+import { befriend, connectUser, registerUsers, type TestServer, type TestUser } from '../helpers/server.js';
 
 /**
  * Two `im` nodes on one PostgreSQL database and one Redis bus are one server: a token from one
@@ -19,28 +20,17 @@ if (!PG_URL || !REDIS_URL) {
 }
 
 describe.skipIf(!PG_URL || !REDIS_URL)('two nodes on PostgreSQL + Redis', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const nodes = useInProcessCluster();
 
   async function cluster(): Promise<[TestServer, TestServer]> {
-    const db = await createTestDatabase(PG_URL!);
-    cleanups.push(() => db.drop());
-    const node = async (nodeId: number) => {
-      const server = await startServer({ db: db.url, busUrl: REDIS_URL, nodeId, scryptCost: 1024 });
-      cleanups.push(() => server.close());
-      return server;
-    };
-    // One after the other: the second finds the schema and the cluster id the first created.
-    const one = await node(1);
-    return [one, await node(2)];
+    const [one, two] = await nodes.start(2);
+    return [one!, two!];
   }
 
   /** A device of `user` on `server` (its token is valid on every node), closed after the test. */
   async function connect(server: TestServer, user: TestUser, device?: string) {
     const client = await connectUser(server, { ...user, http: server.http.withToken(user.token) }, device);
-    cleanups.push(() => client.close());
+    nodes.defer(() => client.close());
     return client;
   }
 
