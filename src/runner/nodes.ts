@@ -77,17 +77,4 @@ export class RunNodes {
       return pin.node - 1;
     });
   }
-
-  /** `node 2 (127.0.0.1:7702)`. */
-  describe(index: number): string {
-    return `node ${index + 1} (${hostOf(this.url(index))})`;
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }

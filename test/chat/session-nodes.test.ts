@@ -97,31 +97,52 @@ describe.skipIf(!PG_URL || !REDIS_URL)('im chat panes on two nodes (PostgreSQL +
     return { n1, n2, nodes: [n1.httpUrl, n2.httpUrl] };
   }
 
+  /** Counts a pane's SYNC_RESPs and resolves a wait as soon as the count is reached. */
+  function syncCounter(label: string) {
+    let count = 0;
+    const waiters = new Set<{ n: number; done: () => void }>();
+    return {
+      onWire(e: WireEvent): void {
+        if (e.direction !== 'in' || e.frame.header.cmd !== CmdType.SYNC_RESP) return;
+        count++;
+        for (const w of waiters) if (count >= w.n) w.done();
+      },
+      reached(n: number, timeoutMs = 10_000): Promise<void> {
+        if (count >= n) return Promise.resolve();
+        return new Promise((resolve, reject) => {
+          const w = {
+            n,
+            done: () => {
+              clearTimeout(timer);
+              waiters.delete(w);
+              resolve();
+            },
+          };
+          const timer = setTimeout(() => {
+            waiters.delete(w);
+            reject(new Error(`${label}: no SYNC_RESP #${n} within ${timeoutMs} ms`));
+          }, timeoutMs);
+          waiters.add(w);
+        });
+      },
+    };
+  }
+
   /**
-   * Pane `i` (0-based) of `im chat --server <nodes> alice bob`, once its start-up SYNC is answered.
-   * Waiting matters: the PostgreSQL store reads a SYNC's rows and its maxPts in two statements, so
-   * a message committed in between is reported covered (maxPts) but not returned, and the pane
-   * then drops its PUSH as already seen. That race is the store's, not this feature's.
+   * Pane `i` (0-based) of `im chat --server <nodes> alice bob`, once its start-up SYNC is answered,
+   * so that what a test sends next arrives by PUSH rather than in that SYNC.
    */
   async function pane(nodes: string[], i: number, userId: string): Promise<ChatSession> {
-    let count = 0;
-    const onWire = (e: WireEvent) => {
-      if (e.direction === 'in' && e.frame.header.cmd === CmdType.SYNC_RESP) count++;
-    };
-    const s = await session({ server: homeNode(nodes, i), nodes, userId, password: passwordOf(userId), onWire });
-    syncs.set(s, () => count);
-    await synced(s, 1);
+    const counter = syncCounter(userId);
+    const s = await session({ server: homeNode(nodes, i), nodes, userId, password: passwordOf(userId), onWire: counter.onWire });
+    syncs.set(s, counter);
+    await counter.reached(1);
     return s;
   }
 
-  const syncs = new WeakMap<ChatSession, () => number>();
+  const syncs = new WeakMap<ChatSession, ReturnType<typeof syncCounter>>();
   /** Resolves once `s` has had `count` SYNC_RESPs (each connection's catch-up sends a SYNC). */
-  async function synced(s: ChatSession, count: number): Promise<void> {
-    for (let waited = 0; (syncs.get(s)?.() ?? 0) < count; waited += 20) {
-      if (waited > 10_000) throw new Error(`${s.view.userId}: no SYNC_RESP #${count}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const synced = (s: ChatSession, count: number): Promise<void> => syncs.get(s)!.reached(count);
 
   it('puts alice on node 1 and bob on node 2, names each node in its title, and bob gets what alice sends', async () => {
     const { n1, n2, nodes } = await cluster();

@@ -51,12 +51,16 @@ let metrics: Metrics;
 let deliverer: Deliverer;
 
 beforeEach(() => {
+  // The bound is measured on a fake clock: "nothing filled within the bound" and "filled after
+  // it" then hold however slow the machine is.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   store = SqliteStore.open(':memory:');
   sessions = new SessionRegistry();
   metrics = new Metrics();
   deliverer = new Deliverer(0, sessions, silentLogger, { inbox: store, gapMs: GAP_MS, metrics });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const d of [...sessions.all()]) sessions.remove(d);
   await store.close();
 });
@@ -152,9 +156,9 @@ describe('PtsOrder: per-device pts order across nodes', () => {
 
     deliverer.handle(sent[0]!.event);
     deliverer.handle(sent[2]!.event);
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS / 5));
+    await vi.advanceTimersByTimeAsync(GAP_MS / 5);
     deliverer.handle(sent[1]!.event);
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS * 3));
+    await vi.advanceTimersByTimeAsync(GAP_MS * 3);
 
     expect(phone.pts).toEqual([1, 2, 3]);
     expect(metrics.pushOrder.get({ outcome: 'filled' })).toBe(0);
@@ -176,7 +180,7 @@ describe('PtsOrder: per-device pts order across nodes', () => {
     for (const i of order) if (!lost.has(i)) deliverer.handle(sent[i]!.event);
     await vi.waitFor(() => expect(phone.pts).toHaveLength(300), { timeout: 5000, interval: 10 });
     for (const i of lost) deliverer.handle(sent[i]!.event);
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS * 3));
+    await vi.advanceTimersByTimeAsync(GAP_MS * 3);
 
     expect(phone.pts).toEqual(range(1, 300));
     expect(phone.pushes.map((p) => p.stamp.msgId)).toEqual(sent.map((s) => s.message.msgId));
@@ -273,7 +277,7 @@ describe('PtsOrder: per-device pts order across nodes', () => {
     deliverer.handle(sent[2]!.event); // held behind pts 2
 
     sessions.remove(phone);
-    await new Promise((resolve) => setTimeout(resolve, GAP_MS * 3));
+    await vi.advanceTimersByTimeAsync(GAP_MS * 3);
     expect(phone.pts).toEqual([1]);
 
     const again = await bobOnline('phone', '0.3');

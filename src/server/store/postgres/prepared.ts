@@ -23,6 +23,17 @@ export function prepared(text: string, values: readonly unknown[]): QueryConfig 
   return { name, text, values: [...values] };
 }
 
+/** `target` with `query` replaced: every other member is the target's own (methods bound to it). */
+export function withQuery<T extends object>(target: T, query: (...args: unknown[]) => unknown): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (prop === 'query') return query;
+      const value: unknown = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+    },
+  });
+}
+
 /** `target.query(text, values)` calls made into named ones; any other call shape is passed as it is. */
 export function namedQueries<T extends { query: (...args: never[]) => unknown }>(target: T): (...args: unknown[]) => unknown {
   const query = target.query as unknown as (...args: unknown[]) => unknown;

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { namedQueries } from './prepared.js';
+import { namedQueries, withQuery } from './prepared.js';
 import { asUnavailable } from './unavailable.js';
 
 /** SQLSTATEs after which the whole transaction can simply run again. */
@@ -40,7 +40,7 @@ export async function withTx<T>(pool: Pool, body: (client: PoolClient) => Promis
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const result = await body(withNamedQueries(client));
+      const result = await body(withQuery(client, namedQueries(client)));
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -56,16 +56,4 @@ export async function withTx<T>(pool: Pool, body: (client: PoolClient) => Promis
       client.release(broken);
     }
   }
-}
-
-/** The connection, its parameterised queries run as named prepared statements (prepared.ts). */
-function withNamedQueries(client: PoolClient): PoolClient {
-  const query = namedQueries(client);
-  return new Proxy(client, {
-    get(target, prop) {
-      if (prop === 'query') return query;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { ImError } from '../../errors.js';
-import { namedQueries } from './prepared.js';
+import { namedQueries, withQuery } from './prepared.js';
 
 /**
  * SQLSTATE classes and socket errors that say the database, or the connection to it, is away —
@@ -35,13 +35,5 @@ export function asUnavailable(e: unknown): unknown {
  */
 export function guardConnectionLoss(pool: Pool): Pool {
   const query = namedQueries(pool);
-  return new Proxy(pool, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (prop === 'query') {
-        return (...args: unknown[]) => (query(...args) as Promise<unknown>).catch((e: unknown) => Promise.reject(asUnavailable(e)));
-      }
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return withQuery(pool, (...args) => (query(...args) as Promise<unknown>).catch((e: unknown) => Promise.reject(asUnavailable(e))));
 }
