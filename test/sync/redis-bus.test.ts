@@ -125,7 +125,7 @@ describe.skipIf(!REDIS_URL)('RedisBus on a real Redis', () => {
 
   describeBus('RedisBus', async () => open(url, { clusterId: clusterId() }));
 
-  it('publishes JSON on the channel im:<clusterId>:bus', async () => {
+  it('publishes a turn’s events as one JSON message {node, events} on the channel im:<clusterId>:bus', async () => {
     const id = clusterId();
     const bus = await open(url, { clusterId: id });
     expect(bus.channel).toBe(`im:${id}:bus`);
@@ -135,8 +135,28 @@ describe.skipIf(!REDIS_URL)('RedisBus on a real Redis', () => {
     raw.on('message', (_channel: string, text: string) => seen.push(text));
     await raw.subscribe(`im:${id}:bus`);
     bus.publish(readEvent('a', 7));
-    await waitFor(() => seen.length === 1, 'the raw subscriber to get the event');
-    expect(JSON.parse(seen[0]!)).toEqual(readEvent('a', 7));
+    bus.publish(readEvent('a', 8));
+    await waitFor(() => seen.length === 1, 'the raw subscriber to get the message');
+    const message = JSON.parse(seen[0]!) as { node: unknown; events: unknown };
+    expect(typeof message.node).toBe('string');
+    expect(message.events).toEqual([readEvent('a', 7), readEvent('a', 8)]);
+    // A later turn is a later message.
+    bus.publish(readEvent('a', 9));
+    await waitFor(() => seen.length === 2, 'the second message');
+    expect((JSON.parse(seen[1]!) as { events: unknown }).events).toEqual([readEvent('a', 9)]);
+  });
+
+  it('hands a node its own events once, not again when Redis echoes them', async () => {
+    const id = clusterId();
+    const [a, b] = [await open(url, { clusterId: id }), await open(url, { clusterId: id })];
+    const atA = await listen(a);
+    const atB = await listen(b);
+    a.publish(readEvent('a', 1));
+    await waitFor(() => atB.events.length === 1, 'the event at the other node');
+    // b's marker went through Redis after a's event did: once it is back at a, so is any echo.
+    b.publish(readEvent('b', 1));
+    await waitFor(() => atA.events.length === 2, "b's marker at a");
+    expect(atA.events).toEqual([readEvent('a', 1), readEvent('b', 1)]);
   });
 
   it('two nodes of one cluster both get all of each other’s events, each publisher’s in publish order (1,000 each)', async () => {
@@ -159,21 +179,22 @@ describe.skipIf(!REDIS_URL)('RedisBus on a real Redis', () => {
   });
 
   it('two clusters on one Redis never see each other’s events', async () => {
-    const x = await open(url, { clusterId: clusterId() });
-    const y = await open(url, { clusterId: clusterId() });
-    const atX = await listen(x);
-    const atY = await listen(y);
-    // Y's 100 events have all passed through Redis once Y has them back; a marker X publishes
-    // afterwards reaches X after anything Redis would have sent X before it.
+    const [idX, idY] = [clusterId(), clusterId()];
+    const [x, x2] = [await open(url, { clusterId: idX }), await open(url, { clusterId: idX })];
+    const [y, y2] = [await open(url, { clusterId: idY }), await open(url, { clusterId: idY })];
+    const atX2 = await listen(x2);
+    const atY2 = await listen(y2);
+    // Once y2 has Y's 100 events they have all passed through Redis; a marker X publishes
+    // afterwards reaches x2 after anything Redis would have sent it before.
     for (let i = 1; i <= 100; i++) y.publish(readEvent('y', i));
-    await waitFor(() => atY.events.length === 100, "Y's own events");
+    await waitFor(() => atY2.events.length === 100, "Y's events at y2");
     x.publish(readEvent('x', 1));
-    await waitFor(() => atX.events.length >= 1, "X's marker");
-    expect(atX.events).toEqual([readEvent('x', 1)]);
+    await waitFor(() => atX2.events.length >= 1, "X's marker at x2");
+    expect(atX2.events).toEqual([readEvent('x', 1)]);
     // And the other way round.
     y.publish(readEvent('y', 101));
-    await waitFor(() => atY.events.length === 101, "Y's marker");
-    expect(atY.events.map((e) => (e.kind === 'read' ? e.userId : '?'))).toEqual(Array(101).fill('y'));
+    await waitFor(() => atY2.events.length === 101, "Y's marker at y2");
+    expect(atY2.events.map((e) => (e.kind === 'read' ? e.userId : '?'))).toEqual(Array(101).fill('y'));
   });
 
   it('never misses an event published right after subscribe resolves, by a fresh node or after a full unsubscribe', async () => {

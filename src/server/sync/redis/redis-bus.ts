@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { Bus, BusEvent } from '../bus.js';
@@ -15,10 +16,12 @@ export interface RedisBusOptions {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /**
- * Publishes written to the socket and not yet answered. Past this (Redis hung, or a connection
+ * Events written to the socket and not yet answered. Past this (Redis hung, or a connection
  * that died without the kernel noticing yet) new events are dropped rather than queued.
  */
 const MAX_IN_FLIGHT = 10_000;
+/** Events in one Redis message at most: a burst of commits becomes several messages, not one huge one. */
+const MAX_BATCH = 1000;
 /** How long `close` lets QUIT (and the socket's end) take before it cuts the connection. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -26,19 +29,23 @@ const CLOSE_GRACE_MS = 2_000;
 const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 2_000);
 
 /**
- * The Bus port over Redis pub/sub, for several `im serve` nodes. Every event is one JSON message
- * on the cluster's channel `im:<clusterId>:bus`; every node (the publisher included) gets it from
- * Redis. Two connections, because a connection in subscriber mode can do nothing else:
+ * The Bus port over Redis pub/sub, for several `im serve` nodes. The events a node publishes in
+ * one turn of its event loop travel as one JSON message on the cluster's channel
+ * `im:<clusterId>:bus`, `{"node": <this bus's id>, "events": [...]}` (at most MAX_BATCH events):
+ * one PUBLISH, one parse per node, instead of one per event (a committed batch of a hundred
+ * messages was a hundred of each). A node hands its own events to its own handlers directly, at
+ * the same moment, and skips them when Redis echoes them back. Two connections, because a
+ * connection in subscriber mode can do nothing else:
  *
  * - the publisher sends PUBLISH in order on one socket, so events of one node arrive everywhere
  *   in publish order. It has **no offline queue** (`enableOfflineQueue: false`) and never resends
  *   (`autoResendUnfulfilledCommands: false`, `maxRetriesPerRequest: 0`): while Redis is
  *   unreachable, `publish` drops the event for the other nodes, counts it (`dropped`), logs one
- *   warning per outage, and hands it to this node's own handlers directly, so the node keeps
- *   acking its SENDs and pushing to its own devices. That is the port's at-most-once: a resend
- *   could deliver twice, a queue would grow without bound, and the store has every message
- *   anyway (a device catches up with SYNC). At most
- *   `MAX_IN_FLIGHT` publishes wait for their answer; beyond that events are dropped too.
+ *   warning per outage, and still hands it to this node's own handlers, so the node keeps acking
+ *   its SENDs and pushing to its own devices. That is the port's at-most-once: a resend could
+ *   deliver twice, a queue would grow without bound, and the store has every message anyway (a
+ *   device catches up with SYNC). At most `MAX_IN_FLIGHT` events wait for Redis's answer; beyond
+ *   that events are dropped too.
  * - the subscriber SUBSCRIBEs once, when the first handler subscribes; `subscribe()` resolves
  *   when Redis has confirmed it. ioredis reconnects by itself and, with `autoResubscribe`,
  *   subscribes again: events published while the subscriber is away are lost (at-most-once).
@@ -60,8 +67,6 @@ export class RedisBus implements Bus {
     const pub = new Redis(url, {
       ...common,
       connectionName: 'im-bus-pub',
-      // Publishes of one tick leave in one write (in order): a syscall per event was the node's top cost.
-      enableAutoPipelining: true,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
@@ -81,6 +86,11 @@ export class RedisBus implements Bus {
   }
 
   private readonly handlers = new Set<(event: BusEvent) => void>();
+  /** Names this bus in the messages it publishes, so that it can skip them when they come back. */
+  private readonly id = randomUUID();
+  /** This turn's events, in publish order, each with whether it goes to the other nodes too. */
+  private pending: { event: BusEvent; remote: boolean }[] = [];
+  private flushScheduled = false;
   /** The SUBSCRIBE of the channel, while at least one handler is registered. */
   private subscribed: Promise<void> | undefined;
   private inFlight = 0;
@@ -134,24 +144,20 @@ export class RedisBus implements Bus {
   }
 
   /**
-   * Never throws and never waits: a publish that cannot go out now is dropped for the other
-   * nodes and counted, and handed to this node's own handlers at once, so its own devices still
-   * get their SEND_ACKs and pushes while Redis is away.
+   * Never throws and never waits: the event leaves with the rest of this turn's (setImmediate),
+   * to this node's handlers and, in one message, to the other nodes. An event that cannot go out
+   * now is dropped for the other nodes and counted, and still handed to this node's handlers, so
+   * its own devices get their SEND_ACKs and pushes while Redis is away.
    */
   publish(event: BusEvent): void {
     if (this.closing) return;
-    if (this.pub.status !== 'ready' || this.inFlight >= MAX_IN_FLIGHT) {
-      this.drop();
-      this.deliverHere(event);
-      return;
-    }
-    try {
-      const text = JSON.stringify(event);
-      this.inFlight++;
-      this.pub.publish(this.channel, text).then(this.answered, this.failed);
-    } catch (e) {
-      this.logger.error('redis bus could not publish an event', { error: e });
-    }
+    const remote = this.pub.status === 'ready' && this.inFlight < MAX_IN_FLIGHT;
+    if (remote) this.inFlight++;
+    else this.drop();
+    this.pending.push({ event, remote });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
   }
 
   async subscribe(handler: (event: BusEvent) => void): Promise<() => Promise<void>> {
@@ -200,16 +206,46 @@ export class RedisBus implements Bus {
     this.sub.disconnect();
   }
 
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    this.pending = [];
+    if (this.closing) return;
+    const remote = pending.filter((p) => p.remote).map((p) => p.event);
+    for (let at = 0; at < remote.length; at += MAX_BATCH) {
+      const events = remote.slice(at, at + MAX_BATCH);
+      try {
+        const text = JSON.stringify({ node: this.id, events });
+        this.pub.publish(this.channel, text).then(
+          () => (this.inFlight -= events.length),
+          () => {
+            this.inFlight -= events.length;
+            this.drop(events.length);
+          },
+        );
+      } catch (e) {
+        this.inFlight -= events.length;
+        this.logger.error('redis bus could not publish events', { error: e });
+      }
+    }
+    for (const { event } of pending) this.deliverHere(event);
+  };
+
   private receive(from: string, text: string): void {
     if (from !== this.channel || this.handlers.size === 0) return;
-    let event: BusEvent;
+    let batch: { node?: unknown; events?: unknown };
     try {
-      event = JSON.parse(text) as BusEvent;
+      batch = JSON.parse(text) as typeof batch;
     } catch (e) {
       this.logger.warn('redis bus got a message that is not JSON; dropped', { channel: from, error: e });
       return;
     }
-    this.deliverHere(event);
+    if (batch.node === this.id) return;
+    if (!Array.isArray(batch.events)) {
+      this.logger.warn('redis bus got a message without events; dropped', { channel: from });
+      return;
+    }
+    for (const event of batch.events as BusEvent[]) this.deliverHere(event);
   }
 
   /** Hands `event` to every handler of this node; one that throws does not stop the others. */
@@ -224,17 +260,8 @@ export class RedisBus implements Bus {
     }
   }
 
-  private readonly answered = (): void => {
-    this.inFlight--;
-  };
-
-  private readonly failed = (): void => {
-    this.inFlight--;
-    this.drop();
-  };
-
-  private drop(): void {
-    this.droppedCount++;
+  private drop(events = 1): void {
+    this.droppedCount += events;
     if (this.outageLogged) return;
     this.outageLogged = true;
     this.logger.warn('redis bus is dropping events: Redis is unreachable (at-most-once; SYNC recovers stored messages)', {
