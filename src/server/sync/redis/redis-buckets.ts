@@ -19,36 +19,50 @@ import { busChannel, checkRedisUrl, RedisBusError } from './redis-target.js';
 const COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 10_000;
 const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 2_000);
+/** Bucket operations in one script call at most (the script holds Redis for its whole run). */
+const MAX_BATCH = 200;
 
-// KEYS[1] the bucket; ARGV burst, perSecond, cost, mode (take | peek | charge). Returns the wait in ms.
+// One call judges a turn's operations in order (the same bucket may come twice).
+// KEYS[i] a bucket; ARGV[4i-3..4i] its burst, perSecond, cost, mode (take | peek | charge).
+// Returns the wait in ms of each.
 const SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local burst = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local mode = ARGV[4]
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(b[1]) or burst
-local at = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
-local wait = 0
-if mode == 'charge' then
-  tokens = math.max(-burst, tokens - cost)
-elseif tokens >= cost then
-  if mode == 'take' then tokens = tokens - cost end
-else
-  wait = math.max(1, math.ceil((cost - tokens) / rate * 1000))
+local waits = {}
+for i = 1, #KEYS do
+  local burst = tonumber(ARGV[4 * i - 3])
+  local rate = tonumber(ARGV[4 * i - 2])
+  local cost = tonumber(ARGV[4 * i - 1])
+  local mode = ARGV[4 * i]
+  local b = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local tokens = tonumber(b[1]) or burst
+  local at = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+  local wait = 0
+  if mode == 'charge' then
+    tokens = math.max(-burst, tokens - cost)
+  elseif tokens >= cost then
+    if mode == 'take' then tokens = tokens - cost end
+  else
+    wait = math.max(1, math.ceil((cost - tokens) / rate * 1000))
+  end
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'at', tostring(now))
+  redis.call('PEXPIRE', KEYS[i], math.ceil((burst - tokens) / rate * 1000) + 1000)
+  waits[i] = wait
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
-return wait
+return waits
 `;
 
 type Mode = 'take' | 'peek' | 'charge';
 
+interface Op {
+  key: string;
+  args: [burst: number, perSecond: number, cost: number, mode: Mode];
+  resolve(wait: number): void;
+}
+
 interface BucketRedis extends Redis {
-  imBucket(key: string, burst: number, perSecond: number, cost: number, mode: Mode): Promise<number>;
+  imBuckets(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 }
 
 export class RedisBuckets {
@@ -67,7 +81,7 @@ export class RedisBuckets {
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
     }) as BucketRedis;
-    redis.defineCommand('imBucket', { numberOfKeys: 1, lua: SCRIPT });
+    redis.defineCommand('imBuckets', { lua: SCRIPT });
     let lastError: Error | undefined;
     redis.on('error', (e: Error) => (lastError = e));
     try {
@@ -80,6 +94,9 @@ export class RedisBuckets {
   }
 
   #failing = false;
+  /** This turn's operations, sent as one script call (a call per SEND was a round trip each). */
+  #pending: Op[] = [];
+  #scheduled = false;
 
   private constructor(
     private readonly redis: BucketRedis,
@@ -90,22 +107,13 @@ export class RedisBuckets {
   readonly factory: BucketsFactory = (name, limit) => this.limit(name, limit);
 
   private limit(name: string, { burst, perSecond }: RateLimit): Buckets {
-    const keyOf = (key: string) => `${this.prefix}${name}:${key}`;
     const run = (key: string, cost: number, mode: Mode): Promise<number> =>
-      this.redis.imBucket(keyOf(key), burst, perSecond, cost, mode).then(
-        (wait) => {
-          if (this.#failing) this.logger.info('rate limits shared through Redis again');
-          this.#failing = false;
-          return Number(wait);
-        },
-        (e: unknown) => {
-          if (!this.#failing) {
-            this.logger.warn('rate limits cannot reach Redis: requests pass unlimited until it answers', { error: e instanceof Error ? e.message : String(e) });
-          }
-          this.#failing = true;
-          return 0;
-        },
-      );
+      new Promise((resolve) => {
+        this.#pending.push({ key: `${this.prefix}${name}:${key}`, args: [burst, perSecond, cost, mode], resolve });
+        if (this.#scheduled) return;
+        this.#scheduled = true;
+        setImmediate(this.#flush);
+      });
     return {
       take: (key, cost = 1) => run(key, cost, 'take'),
       peek: (key, cost = 1) => run(key, cost, 'peek'),
@@ -114,6 +122,29 @@ export class RedisBuckets {
       },
     };
   }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    const all = this.#pending;
+    this.#pending = [];
+    for (let at = 0; at < all.length; at += MAX_BATCH) {
+      const ops = all.slice(at, at + MAX_BATCH);
+      this.redis.imBuckets(ops.length, ...ops.map((op) => op.key), ...ops.flatMap((op) => op.args)).then(
+        (waits) => {
+          if (this.#failing) this.logger.info('rate limits shared through Redis again');
+          this.#failing = false;
+          ops.forEach((op, i) => op.resolve(Number(waits[i] ?? 0)));
+        },
+        (e: unknown) => {
+          if (!this.#failing) {
+            this.logger.warn('rate limits cannot reach Redis: requests pass unlimited until it answers', { error: e instanceof Error ? e.message : String(e) });
+          }
+          this.#failing = true;
+          for (const op of ops) op.resolve(0);
+        },
+      );
+    }
+  };
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
