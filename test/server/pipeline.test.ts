@@ -85,7 +85,7 @@ function groupSend(from: string, convType: ConvType, groupId: string, text: stri
 /** Runs one SEND and counts how often it was queued for commit. */
 async function run(msg: Submitted): Promise<{ outcome: Outcome; queued: number }> {
   let queued = 0;
-  const outcome = await runPipeline(pipeline, msg, () => (queued += 1));
+  const outcome = await runPipeline(pipeline, msg, { onQueued: () => (queued += 1) });
   return { outcome, queued };
 }
 

@@ -200,6 +200,7 @@ export class Connection implements DeliveryTarget {
       this.reply({ header: header(CmdType.PONG, frame.header.reqId), content: {} });
       return;
     }
+    if (isCmd(frame, CmdType.SEND)) return this.startSend(frame);
     this.inFlight += 1;
     this.chain = this.chain.then(() => this.handle(frame)).finally(() => (this.inFlight -= 1));
   }
@@ -208,7 +209,6 @@ export class Connection implements DeliveryTarget {
     const reads = this.deps.reads;
     const reqId = frame.header.reqId;
     try {
-      if (isCmd(frame, CmdType.SEND)) return await this.sendFrame(frame);
       if (isCmd(frame, CmdType.PUSH_ACK)) {
         this.ackedPts = Math.max(this.ackedPts, frame.content.pts);
       } else if (isCmd(frame, CmdType.SYNC)) {
@@ -224,20 +224,26 @@ export class Connection implements DeliveryTarget {
   }
 
   /**
-   * The next frame of this connection may start once this SEND is queued for commit: queue order
-   * is seq order, so the client's order is kept, and its SENDs can share one commit instead of
-   * taking one each. The ack (or ERROR) still comes only after the commit.
+   * A SEND starts at once: its admit and route steps (in a cluster, a rate-limit check in Redis
+   * and a relation lookup in the database, each a round trip) overlap with those of the frames
+   * before it, which a chain would make wait: one SEND per round trip and connection. Its store
+   * step waits until the frame before has its place (`after`), so queue order is the client's
+   * order, and its SENDs can share one commit. The next frame's turn comes once this SEND is
+   * queued for commit (or has failed); the ack (or ERROR) still comes only after the commit.
    */
-  private async sendFrame(frame: SendFrame): Promise<void> {
+  private startSend(frame: SendFrame): void {
     let queuedForCommit = (): void => {};
     const queued = new Promise<void>((resolve) => (queuedForCommit = resolve));
-    const done = runPipeline(this.deps.stages, this.submitted(frame), queuedForCommit).then(
+    // With nothing in flight there is nothing to wait for, not even a microtask.
+    const after = this.inFlight > 0 ? this.chain : undefined;
+    const done = runPipeline(this.deps.stages, this.submitted(frame), { after, onQueued: queuedForCommit }).then(
       () => {},
       (e: unknown) => this.error(e, frame.header.reqId),
     );
     this.sends.add(done);
     void done.finally(() => this.sends.delete(done));
-    await Promise.race([done, queued]);
+    this.inFlight += 1;
+    this.chain = Promise.race([done, queued]).finally(() => (this.inFlight -= 1));
   }
 
   private submitted(frame: SendFrame): Submitted {
