@@ -3,11 +3,13 @@
  * or of running nodes (`--server URL1,URL2,…`, a cluster), driven over real WebSockets from this
  * process. Prints figures, never asserts.
  *
- *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--db :memory:]
+ *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--warmup 200] [--db :memory:]
  *   npm run bench -- --server http://127.0.0.1:7701,http://127.0.0.1:7702 --pairs 60
  *   npm run bench -- --group 100 --senders 10 --messages 200 [--type mgroup] [--server …]
  *
  * One-to-one: each pair's sender and receiver sit on different nodes when there are several.
+ * Every pair first sends --warmup messages (one-to-one only) that are not counted: a node's first seconds are
+ * spent compiling its hot paths, and the figure is meant to be the steady state.
  * --group M: one GROUP of M members spread over the nodes, the first --senders of them sending
  * --messages each; the figure is deliveries (PUSHes received) per second. --type mgroup makes it a
  * MILLION_GROUP instead (read diffusion: no inbox rows, pushes without pts).
@@ -22,22 +24,22 @@ import { CmdType, ConvType, MsgType, PROTOCOL_VERSION } from '../protocol/codes.
 import { connectUrl, wsEndpoint } from '../client/handshake.js';
 import { ImHttp } from '../client/http-client.js';
 
-interface Args { pairs: number; messages: number; window: number; db?: string; servers?: string[]; group?: number; senders: number; type: GroupType }
+interface Args { pairs: number; messages: number; window: number; warmup: number; db?: string; servers?: string[]; group?: number; senders: number; type: GroupType }
 
 /** --type: the conversation type of --group (write or read diffusion). */
 const GROUP_TYPES = { group: ConvType.GROUP, mgroup: ConvType.MILLION_GROUP } as const;
 type GroupType = keyof typeof GROUP_TYPES;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { pairs: 50, messages: 1000, window: 32, senders: 10, type: 'group' };
+  const args: Args = { pairs: 50, messages: 1000, window: 32, warmup: 200, senders: 10, type: 'group' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '');
     const value = argv[i + 1];
     if (key === 'db' && value) args.db = value;
     else if (key === 'type' && (value === 'group' || value === 'mgroup')) args.type = value;
     else if (key === 'server' && value) args.servers = value.split(',').map((u) => u.trim().replace(/\/+$/, ''));
-    else if ((key === 'pairs' || key === 'messages' || key === 'window' || key === 'group' || key === 'senders') && value && /^\d+$/.test(value)) args[key] = Number(value);
-    else throw new Error(`unknown or bad option --${key}: use --pairs N --messages N --window N --db PATH --server URL[,URL…] --group M --senders S --type group|mgroup`);
+    else if ((key === 'pairs' || key === 'messages' || key === 'window' || key === 'warmup' || key === 'group' || key === 'senders') && value && /^\d+$/.test(value)) args[key] = Number(value);
+    else throw new Error(`unknown or bad option --${key}: use --pairs N --messages N --window N --warmup N --db PATH --server URL[,URL…] --group M --senders S --type group|mgroup`);
   }
   return args;
 }
@@ -121,57 +123,25 @@ async function main(): Promise<void> {
     // Pair p: the sender on node p, the receiver on the next one (every message crosses nodes).
     const nodeOf = (i: number) => urls[(Math.floor(i / 2) + (i % 2)) % urls.length]!;
     const sockets = await Promise.all(tokens.map((t, i) => open(nodeOf(i), t, `bench${i}`)));
+    if (args.warmup > 0) {
+      process.stderr.write(`warming up: ${args.pairs * args.warmup} messages, not counted…\n`);
+      await pairRound(sockets, users, args.warmup, args.window);
+    }
     const total = args.pairs * args.messages;
-    let acked = 0;
-    let pushed = 0;
-    const latencies: number[] = [];
     process.stderr.write(`sending ${total} messages over ${args.pairs} pairs (window ${args.window})…\n`);
-    const started = performance.now();
+    const store0 = await storeTotals(urls);
     const serverCpu0 = local ? cpuSeconds(local.child.pid!) : NaN;
     const clientCpu0 = process.cpuUsage();
-    let ackDoneAt = 0;
-    let pushDoneAt = 0;
-    await new Promise<void>((resolve) => {
-      for (let p = 0; p < args.pairs; p++) {
-        const sender = sockets[2 * p]!;
-        const receiver = sockets[2 * p + 1]!;
-        const to = users[2 * p + 1]!;
-        const sentAt = new Map<string, number>();
-        let next = 0;
-        const sendOne = () => {
-          const reqId = String(next++);
-          sentAt.set(reqId, performance.now());
-          sender.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.SINGLE, msgType: MsgType.TEXT, to }, content: { text: `m${reqId}` } }));
-        };
-        sender.on('message', (data) => {
-          const f = JSON.parse(data.toString()) as { header: { cmd: number; reqId?: string } };
-          if (f.header.cmd !== CmdType.SEND_ACK) return;
-          latencies.push(performance.now() - (sentAt.get(f.header.reqId!) ?? 0));
-          acked++;
-          if (next < args.messages) sendOne();
-          if (acked === total) ackDoneAt = performance.now();
-          if (acked === total && pushed === total) resolve();
-        });
-        receiver.on('message', (data) => {
-          if (!data.toString().includes(PUSH_MARK)) return;
-          pushed++;
-          if (pushed === total) pushDoneAt = performance.now();
-          if (acked === total && pushed === total) resolve();
-        });
-        for (let i = 0; i < Math.min(args.window, args.messages); i++) sendOne();
-      }
-    });
-    const seconds = (Math.max(ackDoneAt, pushDoneAt) - started) / 1000;
+    const { seconds, latencies, pushed } = await pairRound(sockets, users, args.messages, args.window);
     const serverCpu = local ? cpuSeconds(local.child.pid!) - serverCpu0 : NaN;
     const clientUsage = process.cpuUsage(clientCpu0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
-    latencies.sort((x, y) => x - y);
     const line = (k: string, v: string) => process.stdout.write(`${k.padEnd(26)} ${v}\n`);
     line('messages', args.servers ? `${total} one-to-one over ${urls.length} node(s), sender and receiver on different nodes` : args.db === ':memory:' ? `${total} one-to-one, SQLite :memory: (not durable)` : `${total} durable one-to-one (SQLite ${args.db ?? 'temp file'}, WAL)`);
     line('throughput', `${Math.round(total / seconds).toLocaleString('en')} messages/s (acked and pushed)`);
     line('ack latency p50/p99/max', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} / ${latencies.at(-1)?.toFixed(1)} ms`);
     line('cpu: server / this load', `${local ? `${Math.round((serverCpu / seconds) * 100)}%` : 'n/a (remote)'} / ${Math.round((clientCpu / seconds) * 100)}% of one core`);
-    await storeLine(urls, line);
+    await storeLine(urls, store0, line);
     line('pushes received', `${pushed}/${total}`);
     line('vs 20,000/s target', `${(total / seconds / 20_000).toFixed(2)}x`);
     for (const s of sockets) s.terminate();
@@ -181,18 +151,75 @@ async function main(): Promise<void> {
   }
 }
 
-/** Store commits summed over the nodes (their /metrics; open unless --metrics-token is set). */
-async function storeLine(urls: readonly string[], line: (k: string, v: string) => void): Promise<void> {
-  let count = 0;
-  let size = 0;
-  let seconds = 0;
+/**
+ * Every pair's sender sends `messages` to its receiver, `window` unacknowledged at most; resolves
+ * when every message is acked and pushed. Leaves no listener behind, so rounds can follow.
+ */
+async function pairRound(sockets: readonly WebSocket[], users: readonly string[], messages: number, window: number): Promise<{ seconds: number; latencies: number[]; pushed: number }> {
+  const pairs = sockets.length / 2;
+  const total = pairs * messages;
+  let acked = 0;
+  let pushed = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  let ackDoneAt = 0;
+  let pushDoneAt = 0;
+  await new Promise<void>((resolve) => {
+    for (let p = 0; p < pairs; p++) {
+      const sender = sockets[2 * p]!;
+      const receiver = sockets[2 * p + 1]!;
+      const to = users[2 * p + 1]!;
+      const sentAt = new Map<string, number>();
+      let next = 0;
+      const sendOne = () => {
+        const reqId = String(next++);
+        sentAt.set(reqId, performance.now());
+        sender.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.SINGLE, msgType: MsgType.TEXT, to }, content: { text: `m${reqId}` } }));
+      };
+      sender.on('message', (data) => {
+        const f = JSON.parse(data.toString()) as { header: { cmd: number; reqId?: string } };
+        if (f.header.cmd !== CmdType.SEND_ACK) return;
+        latencies.push(performance.now() - (sentAt.get(f.header.reqId!) ?? 0));
+        acked++;
+        if (next < messages) sendOne();
+        if (acked === total) ackDoneAt = performance.now();
+        if (acked === total && pushed === total) resolve();
+      });
+      receiver.on('message', (data) => {
+        if (!data.toString().includes(PUSH_MARK)) return;
+        pushed++;
+        if (pushed === total) pushDoneAt = performance.now();
+        if (acked === total && pushed === total) resolve();
+      });
+      for (let i = 0; i < Math.min(window, messages); i++) sendOne();
+    }
+  });
+  for (const ws of sockets) ws.removeAllListeners('message');
+  latencies.sort((x, y) => x - y);
+  return { seconds: (Math.max(ackDoneAt, pushDoneAt) - started) / 1000, latencies, pushed };
+}
+
+interface StoreTotals { count: number; size: number; seconds: number }
+
+/** Store commits summed over the nodes so far (their /metrics; open unless --metrics-token is set). */
+async function storeTotals(urls: readonly string[]): Promise<StoreTotals> {
+  const totals = { count: 0, size: 0, seconds: 0 };
   for (const url of urls) {
     const metrics = await new ImHttp(url).metrics().catch(() => '');
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
-    count += metric('im_store_batch_size_count');
-    size += metric('im_store_batch_size_sum');
-    seconds += metric('im_store_commit_seconds_sum');
+    totals.count += metric('im_store_batch_size_count');
+    totals.size += metric('im_store_batch_size_sum');
+    totals.seconds += metric('im_store_commit_seconds_sum');
   }
+  return totals;
+}
+
+/** The commits made since `before`. */
+async function storeLine(urls: readonly string[], before: StoreTotals, line: (k: string, v: string) => void): Promise<void> {
+  const now = await storeTotals(urls);
+  const count = now.count - before.count;
+  const size = now.size - before.size;
+  const seconds = now.seconds - before.seconds;
   line('store commits', `${count} (avg ${(size / count).toFixed(1)} messages, avg ${((seconds / count) * 1000).toFixed(2)} ms)`);
 }
 
@@ -218,6 +245,7 @@ async function groupBench(args: Args, urls: readonly string[], run: string, chil
   let delivered = 0;
   const latencies: number[] = [];
   process.stderr.write(`${senders} senders × ${args.messages} messages to a ${members}-member group over ${urls.length} node(s): ${expected} deliveries…\n`);
+  const store0 = await storeTotals(urls);
   const started = performance.now();
   const cpu0 = child ? cpuSeconds(child.pid!) : NaN;
   await new Promise<void>((resolve) => {
@@ -260,7 +288,7 @@ async function groupBench(args: Args, urls: readonly string[], run: string, chil
   line('deliveries', `${Math.round(expected / seconds).toLocaleString('en')} PUSHes/s (${expected} in ${seconds.toFixed(1)} s); ${Math.round(total / seconds).toLocaleString('en')} messages/s`);
   line('ack latency p50/p99/max', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} / ${latencies.at(-1)?.toFixed(1)} ms`);
   if (child) line('cpu: server', `${Math.round(((cpuSeconds(child.pid!) - cpu0) / seconds) * 100)}% of one core`);
-  await storeLine(urls, line);
+  await storeLine(urls, store0, line);
   for (const s of sockets) s.terminate();
 }
 
