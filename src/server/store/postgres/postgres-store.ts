@@ -31,7 +31,7 @@ import { MessageQueries, isGroupBacked } from './message-queries.js';
 import * as leases from './node-leases.js';
 import { openPool } from './open-pool.js';
 import { PostgresPresence } from './presence.js';
-import { RelationBatcher } from './relation-batcher.js';
+import { TickBatcher } from './tick-batcher.js';
 import { guardConnectionLoss } from './unavailable.js';
 import type { PgPoolOptions } from './open-pool.js';
 import { MESSAGE_COLUMNS, num } from './rows.js';
@@ -282,15 +282,14 @@ export class PostgresStore implements MessageStore {
   }
 
   /**
-   * Looked up together with the other lookups of the same turn of the event loop: one statement
-   * for all of them, because on a busy node the per-statement cost (a round trip, a bind) of one
-   * lookup per SEND was most of the database's work. Never cached: a block is seen at once.
+   * Looked up together with the other lookups of the same turn of the event loop, in one
+   * statement (TickBatcher). Never cached: a block is seen at once.
    */
   relation(from: string, to: string): Promise<PairRelation | undefined> {
-    return this.relations.load(from, to);
+    return this.relations.load({ from, to });
   }
 
-  private readonly relations = new RelationBatcher(async (pairs) => {
+  private readonly relations = new TickBatcher<{ from: string; to: string }, PairRelation | undefined>(async (pairs) => {
     const { rows } = await this.live().query<PairRelation & { i: string }>(
       `SELECT v.i, u.allow_strangers AS "allowStrangers",
               EXISTS (SELECT 1 FROM blocks WHERE user_id = v.f AND blocked_id = v.t)
