@@ -164,6 +164,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE groups ADD COLUMN member_version INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    description: 'no foreign keys from messages to conversations and from inbox to messages',
+    sql: `
+      -- Each was a lookup and a row lock per inserted row (three per one-to-one message): about a
+      -- fifth of the database CPU of an append (55 against 43 µs per message, batches of 100).
+      -- The one append transaction writes both sides (it creates or locks the conversation row
+      -- before the messages, and the messages before their inbox rows) and nothing deletes them,
+      -- so the keys guarded nothing it does not.
+      ALTER TABLE messages DROP CONSTRAINT messages_conv_id_fkey;
+      ALTER TABLE inbox DROP CONSTRAINT inbox_msg_id_fkey;
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
