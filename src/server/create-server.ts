@@ -174,6 +174,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<I
   }
   const { port } = http.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // Once the node is up: a start that fails says one thing only.
+  for (const warning of (await store.settingsWarnings?.().catch(() => [])) ?? []) logger.warn(warning);
 
   let closing: Promise<void> | undefined;
   const server: ImServer = {

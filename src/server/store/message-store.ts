@@ -55,6 +55,8 @@ export interface MessageStore {
    * connections are its presence.
    */
   presence?(node: { nodeId: number; instance: string }, logger: Logger): Presence;
+  /** What the operator should change in the database's settings, one sentence each (logged once the node is up). */
+  settingsWarnings?(): Promise<string[]>;
 
   // ---- users -----------------------------------------------------------------------------
   /** @throws ImError USER_EXISTS */

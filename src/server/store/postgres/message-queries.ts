@@ -4,6 +4,7 @@ import { err } from '../../errors.js';
 import type { AppendResult, HistoryPage, HistoryQuery, InboxPage, NewMessage } from '../message-store.js';
 import { toStoredMessage, type MessageRow as Row } from '../message-row.js';
 import { MESSAGE_COLUMNS, lowerBound, num, pageSize, upperBound } from './rows.js';
+import { TickBatcher } from './tick-batcher.js';
 import { RetryTransaction, withTx } from './tx.js';
 
 /** pg returns BIGINT columns as decimal text. */
@@ -55,10 +56,17 @@ const toStamp = (row: StampRow): Stamp => ({
   senderPts: row.senderPts === null ? null : num(row.senderPts),
 });
 
-const STAMP_COLUMNS = `msg_id::text AS "msgId", conv_id AS "convId", seq, send_time AS "sendTime",
-  sender_pts AS "senderPts", from_user AS "fromUser", client_msg_id AS "clientMsgId"`;
+/**
+ * The stamps stored for ($1[i], $2[i]) pairs, each row with its pair's index `i` (1-based): one
+ * index probe per pair (LATERAL … LIMIT 1 cannot become a hash join over the whole table).
+ */
+export const STORED_STAMPS = `
+  SELECT v.i, m.msg_id::text AS "msgId", m.conv_id AS "convId", m.seq, m.send_time AS "sendTime",
+         m.sender_pts AS "senderPts", m.from_user AS "fromUser", m.client_msg_id AS "clientMsgId"
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(f, c, i)
+    JOIN LATERAL (SELECT * FROM messages WHERE from_user = v.f AND client_msg_id = v.c LIMIT 1) m ON true`;
 
-/** A locked conversation row inside the append transaction. */
+/** A conversation of the batch, locked, with its max_seq before the batch (the loop counts it up). */
 interface LockedConv {
   convType: ConvType;
   maxSeq: number;
@@ -68,16 +76,23 @@ interface LockedConv {
  * Appending messages (seq, pts, inbox rows, read state) and reading them back by pts or seq.
  *
  * The append transaction, whatever the batch size, is a fixed number of statements:
- *  1. read the stamps already stored for the batch's (from, clientMsgId) pairs;
- *  2. insert the missing one-to-one/system conversations, then lock every conversation of the
- *     batch (`FOR UPDATE`, in conv_id order) and read its max_seq;
- *  3. lock the pts row of every inbox user (upsert, in user_id order) and read its pts;
- *  4. number the messages in array order, in memory, from the values read under those locks;
- *  5. insert messages, inbox rows and read positions, and write back max_seq and pts.
+ *  1. (only when a first attempt met a conflict) read the stamps already stored for the batch's
+ *     (from, clientMsgId) pairs;
+ *  2. raise max_seq of every conversation of the batch by its number of new messages, making the
+ *     one-to-one/system conversations that start here (one upsert, in conv_id order, which locks
+ *     the rows), and read the new values back;
+ *  3. the same for the pts row of every inbox user (one upsert, in user_id order);
+ *  4. number the messages in array order, in memory, from the values before the batch;
+ *  5. insert messages, inbox rows and read positions.
  * Locks are always taken conversations first, then users, each in one order, so batches from
- * several nodes wait for each other instead of deadlocking. If another node commits the same
- * (from, clientMsgId) between steps 1 and 5, the insert skips it and the whole transaction runs
- * again (and then finds the stamp in step 1).
+ * several nodes wait for each other instead of deadlocking. If a (from, clientMsgId) of the
+ * batch is stored already (a retry that raced its first copy, here or on another node), the
+ * insert skips it and the whole transaction runs again, reading the stored stamps first.
+ *
+ * Every statement reaches rows through a unique index by construction (an upsert's arbiter, a
+ * LATERAL probe): a prepared statement keeps the plan it got on the first calls, when the tables
+ * were empty and a sequential scan was cheapest, unless statistics change; without autovacuum
+ * they never do, and a scan per batch grows with the table.
  */
 export class MessageQueries {
   constructor(
@@ -88,16 +103,27 @@ export class MessageQueries {
   /** One transaction for the whole batch; see MessageStore.appendMessages. */
   async append(batch: readonly NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return withTx(this.pool, (client) => this.appendIn(client, batch));
+    // The dedupe stage looked every clientMsgId up just before: a first attempt does not read them
+    // again; a conflict on insert makes the next attempt read them.
+    let attempt = 0;
+    return withTx(this.pool, (client) => this.appendIn(client, batch, attempt++ > 0));
   }
 
-  async findByClientMsgId(from: string, clientMsgId: string): Promise<AppendResult | undefined> {
-    const { rows } = await this.pool.query<StampRow>(
-      `SELECT ${STAMP_COLUMNS} FROM messages WHERE from_user = $1 AND client_msg_id = $2`,
-      [from, clientMsgId],
-    );
-    return rows[0] && duplicateOf(toStamp(rows[0]));
+  /**
+   * Looked up together with the other lookups of the same turn of the event loop, in one
+   * statement (TickBatcher): every SEND of a real client carries a clientMsgId, and one statement
+   * per SEND held a busy node's throughput to a third.
+   */
+  findByClientMsgId(from: string, clientMsgId: string): Promise<AppendResult | undefined> {
+    return this.stamps.load({ from, clientMsgId });
   }
+
+  private readonly stamps = new TickBatcher<{ from: string; clientMsgId: string }, AppendResult | undefined>(async (keys) => {
+    const { rows } = await this.pool.query<StampRow & { i: string }>(STORED_STAMPS, [keys.map((k) => k.from), keys.map((k) => k.clientMsgId)]);
+    const found: (AppendResult | undefined)[] = keys.map(() => undefined);
+    for (const row of rows) found[Number(row.i) - 1] = duplicateOf(toStamp(row));
+    return found;
+  });
 
   async readInbox(userId: string, sincePts: number, limit: number): Promise<InboxPage> {
     const n = pageSize(limit);
@@ -145,8 +171,8 @@ export class MessageQueries {
     return { messages: page.map(toStoredMessage), hasMore: rows.length > n };
   }
 
-  private async appendIn(client: PoolClient, batch: readonly NewMessage[]): Promise<AppendResult[]> {
-    const stored = await this.storedStamps(client, batch);
+  private async appendIn(client: PoolClient, batch: readonly NewMessage[], readStored: boolean): Promise<AppendResult[]> {
+    const stored = readStored ? await this.storedStamps(client, batch) : new Map<string, Stamp>();
 
     // Which messages are new: not stored before, and not a repeat of one earlier in the batch.
     const fresh: NewMessage[] = [];
@@ -160,10 +186,10 @@ export class MessageQueries {
       fresh.push(m);
     }
 
-    const convs = fresh.length === 0 ? new Map<string, LockedConv>() : await this.lockConversations(client, fresh);
-    const ptsOf = await this.lockPts(client, fresh);
+    const convs = fresh.length === 0 ? new Map<string, LockedConv>() : await this.advanceConversations(client, fresh);
+    const ptsOf = await this.advancePts(client, fresh);
 
-    // Number the new messages in array order from the locked counters.
+    // Number the new messages in array order, counting up from the counters before the batch.
     const results: AppendResult[] = [];
     const stampedInBatch = new Map<string, Stamp>();
     const msgCols = {
@@ -277,18 +303,6 @@ export class MessageQueries {
         [rows.map((r) => r.convId), rows.map((r) => r.userId), rows.map((r) => r.readSeq)],
       );
     }
-    const used = [...new Set(msgCols.convId)];
-    await client.query(
-      `UPDATE conversations c SET max_seq = v.s FROM unnest($1::text[], $2::bigint[]) AS v(id, s) WHERE c.conv_id = v.id`,
-      [used, used.map((id) => convs.get(id)?.maxSeq ?? 0)],
-    );
-    if (ptsOf.size > 0) {
-      const users = [...ptsOf.keys()];
-      await client.query(
-        'UPDATE user_pts p SET pts = v.p FROM unnest($1::text[], $2::bigint[]) AS v(u, p) WHERE p.user_id = v.u',
-        [users, users.map((u) => ptsOf.get(u) ?? 0)],
-      );
-    }
     return results;
   }
 
@@ -303,61 +317,65 @@ export class MessageQueries {
     }
     const stored = new Map<string, Stamp>();
     if (ids.length === 0) return stored;
-    const { rows } = await client.query<StampRow>(
-      `SELECT ${STAMP_COLUMNS} FROM messages
-        WHERE (from_user, client_msg_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [froms, ids],
-    );
+    const { rows } = await client.query<StampRow>(STORED_STAMPS, [froms, ids]);
     for (const row of rows) stored.set(idemKey(row.fromUser, row.clientMsgId), toStamp(row));
     return stored;
   }
 
   /**
-   * Makes the one-to-one and system conversations that start with this batch, then locks every
-   * conversation of the batch in conv_id order and reads its max_seq.
+   * Raises max_seq of every conversation of `fresh` by its number of messages there, making the
+   * one-to-one and system conversations that start with this batch: one upsert in conv_id order,
+   * which also locks the rows, in one order on every node. Returns each conversation with its
+   * max_seq before the batch.
    * @throws ImError CONVERSATION_NOT_FOUND for a group conversation that was never created
    */
-  private async lockConversations(client: PoolClient, fresh: readonly NewMessage[]): Promise<Map<string, LockedConv>> {
-    const types = new Map<string, ConvType>();
-    for (const m of fresh) if (!types.has(m.convId)) types.set(m.convId, m.convType);
-    const starting = [...types].filter(([, type]) => !isGroupBacked(type));
-    if (starting.length > 0) {
-      await client.query(
-        `INSERT INTO conversations (conv_id, conv_type, created_at)
-         SELECT c, t, $3 FROM unnest($1::text[], $2::int[]) AS v(c, t) ORDER BY c COLLATE "C"
-         ON CONFLICT (conv_id) DO NOTHING`,
-        [starting.map(([id]) => id), starting.map(([, type]) => type), this.now()],
-      );
+  private async advanceConversations(client: PoolClient, fresh: readonly NewMessage[]): Promise<Map<string, LockedConv>> {
+    const wanted = new Map<string, { convType: ConvType; count: number }>();
+    for (const m of fresh) {
+      const conv = wanted.get(m.convId);
+      if (conv) conv.count++;
+      else wanted.set(m.convId, { convType: m.convType, count: 1 });
     }
-    const { rows } = await client.query<{ convId: string; convType: ConvType; maxSeq: string }>(
-      `SELECT conv_id AS "convId", conv_type AS "convType", max_seq AS "maxSeq"
-         FROM conversations WHERE conv_id = ANY($1::text[]) ORDER BY conv_id FOR UPDATE`,
-      [[...types.keys()]],
+    const ids = [...wanted.keys()];
+    const { rows } = await client.query<{ convId: string; convType: ConvType; maxSeq: string; created: boolean }>(
+      `INSERT INTO conversations (conv_id, conv_type, max_seq, created_at)
+       SELECT c, t, n, $4 FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(c, t, n) ORDER BY c COLLATE "C"
+       ON CONFLICT (conv_id) DO UPDATE SET max_seq = conversations.max_seq + excluded.max_seq
+       RETURNING conv_id AS "convId", conv_type AS "convType", max_seq AS "maxSeq", xmax = 0 AS created`,
+      [ids, ids.map((id) => wanted.get(id)!.convType), ids.map((id) => wanted.get(id)!.count), this.now()],
     );
-    const locked = new Map<string, LockedConv>(rows.map((r) => [r.convId, { convType: r.convType, maxSeq: num(r.maxSeq) }]));
-    for (const [convId, type] of types) {
-      const conv = locked.get(convId);
-      // Group conversations are made by createGroup; a message cannot conjure one.
-      if (!conv) throw err.convNotFound(convId);
-      if (conv.convType !== type) {
-        throw new Error(`message of conversation type ${type} for ${convId}, which has type ${conv.convType}`);
+    const before = new Map<string, LockedConv>();
+    for (const row of rows) {
+      const { convType, count } = wanted.get(row.convId)!;
+      // Group conversations are made by createGroup; a message cannot conjure one (the row it
+      // just made goes with the rollback).
+      if (row.created && isGroupBacked(convType)) throw err.convNotFound(row.convId);
+      if (row.convType !== convType) {
+        throw new Error(`message of conversation type ${convType} for ${row.convId}, which has type ${row.convType}`);
       }
+      before.set(row.convId, { convType, maxSeq: num(row.maxSeq) - count });
     }
-    return locked;
+    return before;
   }
 
-  /** Locks the pts row of every inbox user of `fresh` in user_id order (making missing ones at 0) and reads it. */
-  private async lockPts(client: PoolClient, fresh: readonly NewMessage[]): Promise<Map<string, number>> {
-    const users = [...new Set(fresh.flatMap((m) => m.inboxUsers))];
-    const ptsOf = new Map<string, number>();
-    if (users.length === 0) return ptsOf;
+  /**
+   * Raises the pts of every inbox user of `fresh` by their number of inbox rows in it (making
+   * missing counters): one upsert in user_id order, which also locks the rows. Returns each
+   * user's pts before the batch.
+   */
+  private async advancePts(client: PoolClient, fresh: readonly NewMessage[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const m of fresh) for (const userId of new Set(m.inboxUsers)) counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    const before = new Map<string, number>();
+    if (counts.size === 0) return before;
+    const users = [...counts.keys()];
     const { rows } = await client.query<{ userId: string; pts: string }>(
-      `INSERT INTO user_pts (user_id, pts) SELECT u, 0 FROM unnest($1::text[]) AS u ORDER BY u COLLATE "C"
-       ON CONFLICT (user_id) DO UPDATE SET pts = user_pts.pts
+      `INSERT INTO user_pts (user_id, pts) SELECT u, n FROM unnest($1::text[], $2::bigint[]) AS v(u, n) ORDER BY u COLLATE "C"
+       ON CONFLICT (user_id) DO UPDATE SET pts = user_pts.pts + excluded.pts
        RETURNING user_id AS "userId", pts`,
-      [users],
+      [users, users.map((u) => counts.get(u)!)],
     );
-    for (const row of rows) ptsOf.set(row.userId, num(row.pts));
-    return ptsOf;
+    for (const row of rows) before.set(row.userId, num(row.pts) - counts.get(row.userId)!);
+    return before;
   }
 }

@@ -37,6 +37,23 @@ import type { PgPoolOptions } from './open-pool.js';
 import { MESSAGE_COLUMNS, num } from './rows.js';
 import { withTx } from './tx.js';
 
+/**
+ * What the one-to-one filter needs of each ($1[i] → $2[i]) pair, with the pair's index `i`
+ * (1-based); no row when $2[i] is no user. One primary-key probe per table and pair (LATERAL …
+ * LIMIT 1): written as EXISTS or as a join, the planner hashed the whole of blocks and
+ * friend_requests on every lookup, and a prepared statement kept that plan as the tables grew.
+ */
+export const PAIR_RELATIONS = `
+  SELECT v.i, u.allow_strangers AS "allowStrangers",
+         b1.x IS NOT NULL OR b2.x IS NOT NULL AS blocked,
+         f1.x IS NOT NULL AND f2.x IS NOT NULL AS friends
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(f, t, i)
+    JOIN LATERAL (SELECT allow_strangers FROM users WHERE user_id = v.t LIMIT 1) u ON true
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM blocks WHERE user_id = v.f AND blocked_id = v.t LIMIT 1) b1 ON true
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM blocks WHERE user_id = v.t AND blocked_id = v.f LIMIT 1) b2 ON true
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM friend_requests WHERE user_id = v.f AND friend_id = v.t LIMIT 1) f1 ON true
+    LEFT JOIN LATERAL (SELECT 1 AS x FROM friend_requests WHERE user_id = v.t AND friend_id = v.f LIMIT 1) f2 ON true`;
+
 /** pg returns BIGINT columns as decimal text. */
 type MessageRow = Row<string>;
 
@@ -110,6 +127,20 @@ export class PostgresStore implements MessageStore {
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const pool = await openPool(url, options);
     return new PostgresStore(redactUrl(url), pool, options.now ?? Date.now);
+  }
+
+  /**
+   * Autovacuum off: tables are then never analyzed, and PostgreSQL keeps the plans it made for
+   * prepared statements while the tables were empty. The statements of every SEND are written to
+   * need no statistics; others (reads, group membership) may slow down as tables grow.
+   */
+  async settingsWarnings(): Promise<string[]> {
+    const { rows } = await this.live().query<{ autovacuum: string }>("SELECT current_setting('autovacuum') AS autovacuum");
+    if (rows[0]?.autovacuum === 'on') return [];
+    return [
+      `PostgreSQL autovacuum is off on ${this.where}, so its tables are never analyzed and some queries slow down as they grow: ` +
+        'turn it on (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()) or run ANALYZE now and then',
+    ];
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -290,16 +321,7 @@ export class PostgresStore implements MessageStore {
   }
 
   private readonly relations = new TickBatcher<{ from: string; to: string }, PairRelation | undefined>(async (pairs) => {
-    const { rows } = await this.live().query<PairRelation & { i: string }>(
-      `SELECT v.i, u.allow_strangers AS "allowStrangers",
-              EXISTS (SELECT 1 FROM blocks WHERE user_id = v.f AND blocked_id = v.t)
-                OR EXISTS (SELECT 1 FROM blocks WHERE user_id = v.t AND blocked_id = v.f) AS blocked,
-              EXISTS (SELECT 1 FROM friend_requests WHERE user_id = v.f AND friend_id = v.t)
-                AND EXISTS (SELECT 1 FROM friend_requests WHERE user_id = v.t AND friend_id = v.f) AS friends
-         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(f, t, i)
-         JOIN users u ON u.user_id = v.t`,
-      [pairs.map((p) => p.from), pairs.map((p) => p.to)],
-    );
+    const { rows } = await this.live().query<PairRelation & { i: string }>(PAIR_RELATIONS, [pairs.map((p) => p.from), pairs.map((p) => p.to)]);
     const found: (PairRelation | undefined)[] = pairs.map(() => undefined);
     for (const row of rows) {
       const { from, to } = pairs[Number(row.i) - 1]!;
