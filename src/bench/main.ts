@@ -15,6 +15,7 @@
  * MILLION_GROUP instead (read diffusion: no inbox rows, pushes without pts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,8 @@ async function main(): Promise<void> {
 async function pairRound(sockets: readonly WebSocket[], users: readonly string[], messages: number, window: number): Promise<{ seconds: number; latencies: number[]; pushed: number }> {
   const pairs = sockets.length / 2;
   const total = pairs * messages;
+  // Every SEND carries a clientMsgId, as real clients' do (the server looks each one up): unique per round.
+  const round = randomUUID().slice(0, 8);
   let acked = 0;
   let pushed = 0;
   const latencies: number[] = [];
@@ -174,7 +177,7 @@ async function pairRound(sockets: readonly WebSocket[], users: readonly string[]
       const sendOne = () => {
         const reqId = String(next++);
         sentAt.set(reqId, performance.now());
-        sender.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.SINGLE, msgType: MsgType.TEXT, to }, content: { text: `m${reqId}` } }));
+        sender.send(JSON.stringify({ header: { version: PROTOCOL_VERSION, cmd: CmdType.SEND, reqId }, route: { convType: ConvType.SINGLE, msgType: MsgType.TEXT, to }, content: { text: `m${reqId}` }, control: { clientMsgId: `${round}-${reqId}` } }));
       };
       sender.on('message', (data) => {
         const f = JSON.parse(data.toString()) as { header: { cmd: number; reqId?: string } };
