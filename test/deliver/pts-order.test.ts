@@ -286,4 +286,54 @@ describe('PtsOrder: per-device pts order across nodes', () => {
     expect(again.pts).toEqual([4]);
     expect(metrics.pushOrder.get({ outcome: 'filled' })).toBe(0);
   });
+
+  it('sends a SEND_ACK in its pts\'s place: bob\'s ack for pts 2 (his SEND, here) waits for the push of pts 1 (alice\'s, from another node)', async () => {
+    class FrameDevice extends RecordingDevice {
+      readonly frames: { cmd: number; pts: number | undefined }[] = [];
+      override send(text: string, cmd: number): void {
+        super.send(text, cmd);
+        this.frames.push({ cmd, pts: (JSON.parse(text) as { stamp: { pts?: number } }).stamp.pts });
+      }
+    }
+    const phone = new FrameDevice('bob', 'phone', '0.1');
+    sessions.add(phone);
+    await settle();
+    const fromAlice = await commit('alice', 'bob', 'first'); // bob's pts 1, committed on node 9
+    const ownSend = await commit('bob', 'alice', 'second'); // bob's pts 2, sent from his phone here
+    const own: MessageEvent = { ...ownSend.event, origin: { nodeId: 0, connId: '0.1', reqId: 'r1', senderPts: 2 } };
+
+    deliverer.handle(own); // this node's own event comes first: it never went through Redis
+    expect(phone.frames).toEqual([]);
+    deliverer.handle(fromAlice.event);
+
+    expect(phone.frames).toEqual([
+      { cmd: CmdType.PUSH, pts: 1 },
+      { cmd: CmdType.SEND_ACK, pts: 2 },
+    ]);
+  });
+
+  it('sends a SEND_ACK whose pts was already filled from the store, and an ack without pts at once', async () => {
+    class AckDevice extends RecordingDevice {
+      readonly acks: (number | undefined)[] = [];
+      override send(text: string, cmd: number): void {
+        super.send(text, cmd);
+        if (cmd === CmdType.SEND_ACK) this.acks.push((JSON.parse(text) as { stamp: { pts?: number } }).stamp.pts);
+      }
+    }
+    const phone = new AckDevice('bob', 'phone', '0.1');
+    sessions.add(phone);
+    await settle();
+    const [a, b, c] = [await commit('alice', 'bob', '1'), await commit('bob', 'alice', '2'), await commit('alice', 'bob', '3')];
+    deliverer.handle(a.event);
+    deliverer.handle(c.event); // pts 2 (bob's own) is late: filled from the store after the bound
+    await vi.waitFor(() => expect(phone.pts).toEqual([1, 2, 3]), { timeout: 2000, interval: 5 });
+
+    deliverer.handle({ ...b.event, origin: { nodeId: 0, connId: '0.1', reqId: 'r2', senderPts: 2 } });
+    // A retry's ack (no recipients) and a transient one (no pts) do not wait for anything.
+    deliverer.handle({ ...b.event, recipients: [], origin: { nodeId: 0, connId: '0.1', reqId: 'r3', senderPts: 2 } });
+    deliverer.handle({ ...b.event, recipients: [], transient: true, origin: { nodeId: 0, connId: '0.1', reqId: 'r4' } });
+
+    expect(phone.acks).toEqual([2, 2, undefined]);
+    expect(phone.pts).toEqual([1, 2, 3]);
+  });
 });

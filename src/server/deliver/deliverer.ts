@@ -82,24 +82,31 @@ export class Deliverer {
 
   private message(event: MessageEvent): void {
     const { origin, audience } = event;
+    let ack: string | undefined;
     if (origin.nodeId === this.nodeId) {
-      const conn = this.sessions.conn(origin.connId);
       const stamp = { msgId: event.message.msgId, convId: event.message.convId, seq: event.message.seq, pts: origin.senderPts, sendTime: event.message.sendTime };
       const header = origin.reqId === undefined ? { version: PROTOCOL_VERSION, cmd: CmdType.SEND_ACK } : { version: PROTOCOL_VERSION, cmd: CmdType.SEND_ACK, reqId: origin.reqId };
-      conn?.send(JSON.stringify({ header, content: {}, stamp }), CmdType.SEND_ACK);
+      ack = JSON.stringify({ header, content: {}, stamp });
+      // An ack with the sender's new pts takes that pts's place in the device's order (§4: a
+      // PUSH of an earlier pts committed on another node may still be on its way); one without
+      // (a retry, a transient message, sync=false) goes now.
+      if (!this.ordersAck(event)) {
+        this.sessions.conn(origin.connId)?.send(ack, CmdType.SEND_ACK);
+        ack = undefined;
+      }
     }
-    if (!('groupId' in audience)) return this.hold(this.fanOut(event, audience));
+    if (!('groupId' in audience)) return this.hold(this.fanOut(event, audience, undefined, ack));
     if (this.members === undefined) {
       this.logger.error('a group audience reached a deliverer without a member reader; nobody is pushed', { group: audience.groupId });
       return;
     }
     const members = this.members.get(audience.groupId, audience.version);
-    if (!(members instanceof Promise)) return this.hold(this.toGroup(event, members, audience));
-    // The ack went out already; the pushes wait for the read, and every later event behind them.
+    if (!(members instanceof Promise)) return this.hold(this.toGroup(event, members, audience, ack));
+    // The pushes wait for the read, and every later event behind them (an ack without pts went already).
     // A read that ends after the bound still fills the cache, for the next message.
     this.hold(
       within(members, this.memberReadMs).then(
-        (m) => this.toGroup(event, m, audience),
+        (m) => this.toGroup(event, m, audience, ack),
         (e: unknown) =>
           this.logger.warn('could not read the members of a group; its message is left to HISTORY', { group: audience.groupId, error: e instanceof Error ? e.message : String(e) }),
       ),
@@ -112,19 +119,27 @@ export class Deliverer {
    * 50 users costs 50 lookups; a group smaller than the node's users is walked as before, one
    * registry lookup per member.
    */
-  private toGroup(event: MessageEvent, members: Members, audience: GroupAudience): Promise<void> | undefined {
+  private toGroup(event: MessageEvent, members: Members, audience: GroupAudience, ack: string | undefined): Promise<void> | undefined {
     const except = audience.exceptSender ? event.message.from : undefined;
-    if (this.sessions.userCount >= members.ids.length) return this.fanOut(event, members.ids, except);
+    if (this.sessions.userCount >= members.ids.length) return this.fanOut(event, members.ids, except, ack);
     const online: string[] = [];
     for (const userId of this.sessions.users()) if (userId !== except && members.has(userId)) online.push(userId);
-    return this.fanOut(event, online, undefined);
+    return this.fanOut(event, online, undefined, ack);
+  }
+
+  /** Whether the sender is among the recipients with the pts of the ack: then the ack goes with that push. */
+  private ordersAck(event: MessageEvent): boolean {
+    const { senderPts } = event.origin;
+    if (senderPts === undefined || event.transient) return false;
+    const from = event.message.from;
+    return event.recipients.some((r) => r.userId === from && r.pts === senderPts);
   }
 
   /**
    * PUSHes to the recipients and to `audience` (but `except`'s devices); a promise when it goes
-   * in chunks.
+   * in chunks. `ack` goes to the sending device with the sender's own pts.
    */
-  private fanOut(event: MessageEvent, audience: readonly string[], except?: string): Promise<void> | undefined {
+  private fanOut(event: MessageEvent, audience: readonly string[], except?: string, ack?: string): Promise<void> | undefined {
     const { origin } = event;
     const total = event.recipients.length + audience.length;
     if (total === 0) return;
@@ -139,13 +154,16 @@ export class Deliverer {
       }
     };
     const { recipients } = event;
+    const sender = event.message.from;
+    const senderPts = origin.senderPts;
     const pushTo = (from: number, to: number): void => {
       for (let i = from; i < to; i++) {
         if (i < recipients.length) {
           const r = recipients[i]!;
           const { pts } = r;
           if (pts === undefined) toDevices(r.userId, () => base);
-          else this.order.push(r.userId, pts, () => `${head},"pts":${pts}}}`, originConn);
+          else if (ack === undefined || r.userId !== sender || pts !== senderPts) this.order.push(r.userId, pts, () => `${head},"pts":${pts}}}`, originConn);
+          else if (!this.order.push(r.userId, pts, () => `${head},"pts":${pts}}}`, originConn, ack)) this.sessions.conn(origin.connId)?.send(ack, CmdType.SEND_ACK);
         } else {
           const userId = audience[i - recipients.length]!;
           if (userId !== except) toDevices(userId, () => base);

@@ -28,8 +28,10 @@ const FILL_PAGE = 500;
 
 interface Held {
   text: string;
-  /** The sending device, which gets SEND_ACK and never this PUSH. */
+  /** The sending device, which gets `ack` and never this PUSH. */
   except: string | undefined;
+  /** The sending device's SEND_ACK, when it is here: it leaves at this pts's place in the order too (§4). */
+  ack: string | undefined;
   /** When it arrived (performance.now()): a push held for the bound declares every pts below it missing. */
   at: number;
 }
@@ -87,17 +89,25 @@ export class PtsOrder implements PresenceObserver {
     this.lines.delete(userId);
   }
 
-  /** PUSHes `pts` of `userId` to their devices here, in pts order; `text` is built only if needed. */
-  push(userId: string, pts: number, text: () => string, except: string | undefined): void {
+  /**
+   * PUSHes `pts` of `userId` to their devices here, in pts order, but to `except`, which gets
+   * `ack` (its SEND_ACK) at the same place in the order; `text` is built only if needed. False
+   * when the user has no device here: nothing was sent, the ack included.
+   */
+  push(userId: string, pts: number, text: () => string, except: string | undefined, ack?: string): boolean {
     const line = this.lines.get(userId);
-    if (line === undefined) return;
+    if (line === undefined) return false;
     if (pts === line.pushed + 1 && line.held === undefined) {
       line.pushed = pts;
       let t: string | undefined;
-      for (const device of line.devices.values()) if (device.connId !== except) device.send((t ??= text()), CmdType.PUSH);
-      return;
+      for (const device of line.devices.values()) {
+        if (device.connId !== except) device.send((t ??= text()), CmdType.PUSH);
+        else if (ack !== undefined) device.send(ack, CmdType.SEND_ACK);
+      }
+      return true;
     }
-    this.place(line, pts, { text: text(), except, at: performance.now() });
+    this.place(line, pts, { text: text(), except, ack, at: performance.now() });
+    return true;
   }
 
   private place(line: Line, pts: number, push: Held): void {
@@ -105,8 +115,9 @@ export class PtsOrder implements PresenceObserver {
     // No store, or it failed: the first pts seen starts the line.
     if (Number.isNaN(line.pushed)) line.pushed = line.base = pts - 1;
     if (pts <= line.pushed) {
-      // Above base it was pushed here already, live or from the store.
+      // Above base it was pushed here already, live or from the store; its ack was not.
       if (pts <= line.base) this.send(line, push);
+      else this.sendAck(line, push);
       return;
     }
     if (pts === line.pushed + 1) {
@@ -125,7 +136,15 @@ export class PtsOrder implements PresenceObserver {
   }
 
   private send(line: Line, push: Held): void {
-    for (const device of line.devices.values()) if (device.connId !== push.except) device.send(push.text, CmdType.PUSH);
+    for (const device of line.devices.values()) {
+      if (device.connId !== push.except) device.send(push.text, CmdType.PUSH);
+      else if (push.ack !== undefined) device.send(push.ack, CmdType.SEND_ACK);
+    }
+  }
+
+  private sendAck(line: Line, push: Held): void {
+    if (push.ack === undefined) return;
+    for (const device of line.devices.values()) if (device.connId === push.except) device.send(push.ack, CmdType.SEND_ACK);
   }
 
   /** Pushes the held successors of the watermark; the timer then aims at the oldest push still held. */
@@ -208,7 +227,7 @@ export class PtsOrder implements PresenceObserver {
             let push = line.held?.get(pts);
             if (push !== undefined) line.held!.delete(pts);
             else {
-              push = { text: JSON.stringify(pushFrame(message, pts)), except: undefined, at: 0 };
+              push = { text: JSON.stringify(pushFrame(message, pts)), except: undefined, ack: undefined, at: 0 };
               metrics?.pushOrder.inc({ outcome: 'filled' });
             }
             line.pushed = pts;
