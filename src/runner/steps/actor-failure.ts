@@ -1,7 +1,7 @@
 import { CmdType, cmdName } from '../../protocol/codes.js';
 import type { ServerFrame } from '../../protocol/frames.js';
 import type { Device } from '../actors.js';
-import { closestFrame } from '../diff.js';
+import { closestFrame, diff } from '../diff.js';
 import type { Matcher } from '../types.js';
 import { StepFailed } from './context.js';
 
@@ -33,13 +33,13 @@ export function notInInbox(device: Device, frame: ServerFrame): string | undefin
 }
 
 /**
- * A StepFailed naming the actor, with its closest frame to `matcher` and its last frames. When
- * that frame matches but could not be taken, the reason says so: "no matching frame" next to a
- * matching one would read as a runner bug.
+ * A StepFailed naming the actor, with its closest frame to `matcher` (or `frame`, the one the
+ * failure is about) and its last frames. When that frame matches but could not be taken, the
+ * reason says so: "no matching frame" next to a matching one would read as a runner bug.
  */
-export function actorFailure(device: Device, reason: string, expected: string, matcher?: Matcher): StepFailed {
+export function actorFailure(device: Device, reason: string, expected: string, matcher?: Matcher, frame?: ServerFrame): StepFailed {
   const log = device.log();
-  const found = matcher === undefined ? undefined : closestFrame(log, matcher);
+  const found = matcher === undefined ? undefined : frame !== undefined ? { frame, diff: diff(frame, matcher) } : closestFrame(log, matcher);
   const note = found === undefined ? undefined : notInInbox(device, found.frame);
   const closest = found === undefined ? undefined : { ...found, ...(note === undefined ? {} : { note }) };
   const why = closest !== undefined && note !== undefined && closest.diff === '' ? `${reason}; the ${cmdName(closest.frame.header.cmd)} that matches is ${note}` : reason;

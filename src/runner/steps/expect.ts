@@ -1,5 +1,6 @@
 import { summarizeFrame } from '../../client/frame-format.js';
 import { CloseCode } from '../../protocol/codes.js';
+import type { ServerFrame } from '../../protocol/frames.js';
 import type { Device } from '../actors.js';
 import { displayMatcher, frameMatcher, matches } from '../match.js';
 import type { LoggedFrame, Matcher } from '../types.js';
@@ -93,8 +94,8 @@ function assign(candidates: readonly number[][]): number[] {
  */
 type Picked = LoggedFrame[] | { found: number; missing: number };
 
-/** A StepFailed naming the device and one of the step's matchers (for its closest frame). */
-type Fail = (reason: string, matcher: number) => StepFailed;
+/** A StepFailed naming the device and one of the step's matchers (for its closest frame, or `frame`'s diff). */
+type Fail = (reason: string, matcher: number, frame?: ServerFrame) => StepFailed;
 
 /**
  * expect_all / expect_seq: waits until `pick` finds a frame for every matcher, then consumes
@@ -111,7 +112,7 @@ async function expectEach(
   const { matchers, shown } = matchersOf(step.matches, ctx);
   const timeoutMs = timeoutOf(step, ctx.run);
   const { inbox } = device;
-  const fail: Fail = (reason, matcher) => actorFailure(device, `${device.label}: ${reason}`, shown, matchers[matcher]);
+  const fail: Fail = (reason, matcher, frame) => actorFailure(device, `${device.label}: ${reason}`, shown, matchers[matcher], frame);
   let progress = { found: 0, missing: 0 };
   const picked = await inbox.until(
     () => {
@@ -158,7 +159,8 @@ export const expectSeq: Handler<'expect_seq'> = (step, ctx) =>
       }
       const later = matchers.findIndex((m, j) => j > picked.length && matches(entry.frame, m));
       if (later >= 0) {
-        throw fail(`out of order: ${summarizeFrame(entry.frame)} matches matches[${later}] but arrived before a frame matching matches[${picked.length}]`, picked.length);
+        // The frame shown is the one that came too early, against the matcher it came before.
+        throw fail(`out of order: ${summarizeFrame(entry.frame)} matches matches[${later}] but arrived before a frame matching matches[${picked.length}]`, picked.length, entry.frame);
       }
     }
     return picked.length === matchers.length ? picked : { found: picked.length, missing: picked.length };
