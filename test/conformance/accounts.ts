@@ -40,7 +40,7 @@ export function describeAccounts(factory: StoreFactory): void {
 
   describe('users', () => {
     it('creates a user who accepts strangers by default', async () => {
-      await store().createUser(user('alice', 'Alice'));
+      await store().createUsers([user('alice', 'Alice')]);
       expect(await store().getUser('alice')).toEqual({
         userId: 'alice',
         nickname: 'Alice',
@@ -51,7 +51,7 @@ export function describeAccounts(factory: StoreFactory): void {
     });
 
     it('changes the password and bumps the token generation; an unknown user is USER_NOT_FOUND', async () => {
-      await store().createUser(user('alice'));
+      await store().createUsers([user('alice')]);
       expect(await store().tokenStatus('alice', 'h1')).toEqual({ generation: 0, revoked: false });
 
       expect(await store().setPassword('alice', 'scrypt$new')).toBe(1);
@@ -63,7 +63,7 @@ export function describeAccounts(factory: StoreFactory): void {
     });
 
     it('revokes one token by its hash, idempotently, and tells no status for an unknown user', async () => {
-      await store().createUser(user('alice'));
+      await store().createUsers([user('alice')]);
       const later = Date.now() + 60_000;
       await store().revokeToken('alice', 'h1', later);
       await store().revokeToken('alice', 'h1', later);
@@ -74,10 +74,24 @@ export function describeAccounts(factory: StoreFactory): void {
     });
 
     it('refuses a second user with the same id (USER_EXISTS) and keeps the first', async () => {
-      await store().createUser(user('alice', 'First'));
-      const e = await store().createUser(user('alice', 'Second')).catch((x: unknown) => x);
+      await store().createUsers([user('alice', 'First')]);
+      const e = await store().createUsers([user('alice', 'Second')]).catch((x: unknown) => x);
       expect(code(e)).toBe(ErrorCode.USER_EXISTS);
       expect((await store().getUser('alice'))?.nickname).toBe('First');
+    });
+
+    it('creates a batch of users all at once, or none of it when one id is taken or repeated (USER_EXISTS naming it)', async () => {
+      await store().createUsers([user('alice'), user('bob'), user('carol')]);
+      expect(await store().existingUsers(['alice', 'bob', 'carol'])).toEqual(new Set(['alice', 'bob', 'carol']));
+
+      const taken = await store().createUsers([user('dan'), user('bob', 'Other'), user('erin')]).catch((x: unknown) => x);
+      expect(code(taken)).toBe(ErrorCode.USER_EXISTS);
+      expect((taken as Error).message).toContain('bob');
+      const repeated = await store().createUsers([user('fay'), user('fay')]).catch((x: unknown) => x);
+      expect(code(repeated)).toBe(ErrorCode.USER_EXISTS);
+      expect((repeated as Error).message).toContain('fay');
+      expect(await store().existingUsers(['dan', 'erin', 'fay'])).toEqual(new Set());
+      expect((await store().getUser('bob'))?.nickname).not.toBe('Other');
     });
 
     it('returns undefined for an unknown user', async () => {
@@ -85,21 +99,21 @@ export function describeAccounts(factory: StoreFactory): void {
     });
 
     it('tells which of a list of ids exist', async () => {
-      await store().createUser(user('alice'));
-      await store().createUser(user('bob'));
+      await store().createUsers([user('alice')]);
+      await store().createUsers([user('bob')]);
       expect(await store().existingUsers(['alice', 'carol', 'bob', 'alice'])).toEqual(new Set(['alice', 'bob']));
       expect(await store().existingUsers([])).toEqual(new Set());
     });
 
     it('stores ids with SQL-looking characters verbatim', async () => {
       const odd = "o'brien\"; DROP TABLE users; --";
-      await store().createUser(user(odd));
+      await store().createUsers([user(odd)]);
       expect((await store().getUser(odd))?.userId).toBe(odd);
       expect(await store().existingUsers([odd])).toEqual(new Set([odd]));
     });
 
     it('switches allowStrangers off and on', async () => {
-      await store().createUser(user('alice'));
+      await store().createUsers([user('alice')]);
       await store().setAllowStrangers('alice', false);
       expect((await store().getUser('alice'))?.allowStrangers).toBe(false);
       await store().setAllowStrangers('alice', true);
@@ -146,7 +160,7 @@ export function describeAccounts(factory: StoreFactory): void {
     });
 
     it('tells friendship, blocks in either direction and the peer\'s stranger setting', async () => {
-      for (const id of ['alice', 'bob', 'carol']) await store().createUser(user(id));
+      for (const id of ['alice', 'bob', 'carol']) await store().createUsers([user(id)]);
       expect(await store().relation('alice', 'bob')).toEqual({ allowStrangers: true, blocked: false, friends: false });
       await store().addFriend('alice', 'bob');
       expect((await store().relation('alice', 'bob'))?.friends).toBe(false);

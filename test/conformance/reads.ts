@@ -137,8 +137,8 @@ export function describeReads(factory: StoreFactory): void {
     });
 
     it('shows a one-to-one chat to both sides, named after the peer, with the last message as a PUSH', async () => {
-      await store().createUser(user('alice', 'Alice'));
-      await store().createUser(user('bob', 'Bob'));
+      await store().createUsers([user('alice', 'Alice')]);
+      await store().createUsers([user('bob', 'Bob')]);
       const first = pairMessage('alice', 'bob');
       const last = pairMessage('bob', 'alice', { content: { text: 'last' } });
       await store().appendMessages([first, last]);

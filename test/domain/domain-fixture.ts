@@ -45,7 +45,7 @@ export function useDomain(options: { logins?: LoginThrottleLimits } = {}): () =>
       scryptCost: 1024,
     });
     const users = async (...userIds: string[]) => {
-      for (const userId of userIds) await store.createUser({ userId, passwordHash: 'unused', nickname: userId });
+      for (const userId of userIds) await store.createUsers([{ userId, passwordHash: 'unused', nickname: userId }]);
     };
     return { domain, store, tokens, events, users };
   };

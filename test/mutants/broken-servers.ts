@@ -69,8 +69,8 @@ export class ForwardingStore implements MessageStore {
   releaseNode(nodeId: number, instance: string): Promise<void> {
     return this.inner.releaseNode(nodeId, instance);
   }
-  createUser(user: NewUser): Promise<void> {
-    return this.inner.createUser(user);
+  createUsers(users: readonly NewUser[]): Promise<void> {
+    return this.inner.createUsers(users);
   }
   getUser(userId: string): Promise<UserRecord | undefined> {
     return this.inner.getUser(userId);
@@ -318,9 +318,9 @@ class LeakyMembersStore extends ForwardingStore {
   constructor(inner: MessageStore, private readonly hits: Hits) {
     super(inner);
   }
-  override async createUser(user: NewUser): Promise<void> {
-    await this.inner.createUser(user);
-    this.users.push(user.userId);
+  override async createUsers(users: readonly NewUser[]): Promise<void> {
+    await this.inner.createUsers(users);
+    this.users.push(...users.map((u) => u.userId));
   }
   override async memberIds(groupId: string): Promise<readonly string[]> {
     return this.leak(groupId, await this.inner.memberIds(groupId));

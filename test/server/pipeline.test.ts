@@ -48,7 +48,7 @@ beforeEach(async () => {
     store: createStoreStage(new Snowflake(1), new BatchCommitter(store, 512, metrics, silentLogger), Date.now),
     publish: createSyncStage(bus, metrics),
   };
-  for (const userId of ['alice', 'bob', 'carol']) await store.createUser({ userId, passwordHash: 'x', nickname: userId });
+  for (const userId of ['alice', 'bob', 'carol']) await store.createUsers([{ userId, passwordHash: 'x', nickname: userId }]);
   await befriend('alice', 'bob');
   await befriend('carol', 'bob');
 });

@@ -17,7 +17,7 @@ describe.skipIf(!PG_URL)('PostgreSQL lookups in one batch', () => {
   beforeAll(async () => {
     db = await createTestDatabase(PG_URL!);
     store = await PostgresStore.open(db.url);
-    for (const userId of ['ann', 'ben', 'cat', 'dan']) await store.createUser({ userId, passwordHash: 'x', nickname: userId });
+    for (const userId of ['ann', 'ben', 'cat', 'dan']) await store.createUsers([{ userId, passwordHash: 'x', nickname: userId }]);
     await store.addFriend('ann', 'ben');
     await store.addFriend('ben', 'ann');
     await store.block('cat', 'ann');

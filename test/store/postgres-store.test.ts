@@ -66,7 +66,7 @@ describe.skipIf(!serverUrl)('PostgresStore', () => {
       try {
         const both = await Promise.all([PostgresStore.open(other.url), PostgresStore.open(other.url)]);
         const [a, b] = both;
-        await a!.createUser(user('alice'));
+        await a!.createUsers([user('alice')]);
         expect((await b!.getUser('alice'))?.userId).toBe('alice');
         await Promise.all(both.map((s) => s.close()));
         const c = new pg.Client({ connectionString: other.url });

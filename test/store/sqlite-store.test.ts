@@ -59,7 +59,7 @@ describe('SqliteStore on a file', () => {
     const path = tempFile();
     const g = newGroup('devs', 'alice', ['bob']);
     const before = SqliteStore.open(path);
-    await before.createUser(user('alice', 'Alice'));
+    await before.createUsers([user('alice', 'Alice')]);
     await before.addFriend('alice', 'bob');
     await before.addFriend('bob', 'alice');
     await before.block('carol', 'alice');
@@ -132,7 +132,7 @@ describe('SqliteStore on a file', () => {
     it("opens a database created today after tomorrow's migration is appended", async () => {
       const path = tempFile();
       const today = SqliteStore.open(path);
-      await today.createUser(user('alice'));
+      await today.createUsers([user('alice')]);
       await today.appendMessages([pairMessage('alice', 'bob')]);
       await today.close();
 

@@ -52,7 +52,7 @@ export class Accounts {
   async register({ userId, password, nickname }: RegisterInput): Promise<{ userId: string }> {
     // Case-insensitively: `SYSTEM` would read as the server's own notices in any client.
     if (userId.toLowerCase() === SYSTEM_USER) throw new ImError(ErrorCode.USER_EXISTS, `${userId} is a reserved userId`);
-    await this.store.createUser({ userId, passwordHash: await hashPassword(password, this.scryptCost), nickname: nickname ?? userId });
+    await this.store.createUsers([{ userId, passwordHash: await hashPassword(password, this.scryptCost), nickname: nickname ?? userId }]);
     return { userId };
   }
 

@@ -59,8 +59,11 @@ export interface MessageStore {
   settingsWarnings?(): Promise<string[]>;
 
   // ---- users -----------------------------------------------------------------------------
-  /** @throws ImError USER_EXISTS */
-  createUser(user: NewUser): Promise<void>;
+  /**
+   * Creates all of `users` or none (a batch provisions a load test's users in one transaction).
+   * @throws ImError USER_EXISTS naming the first id that is taken (or repeated in `users`)
+   */
+  createUsers(users: readonly NewUser[]): Promise<void>;
   getUser(userId: string): Promise<UserRecord | undefined>;
   /**
    * Replaces the password hash and bumps the user's token generation, which revokes every token

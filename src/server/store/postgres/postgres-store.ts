@@ -186,13 +186,29 @@ export class PostgresStore implements MessageStore {
 
   // ---- users -------------------------------------------------------------------------------
   /** @throws ImError USER_EXISTS */
-  async createUser(user: NewUser): Promise<void> {
-    const { rowCount } = await this.live().query(
-      `INSERT INTO users (user_id, password_hash, nickname, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id) DO NOTHING`,
-      [user.userId, user.passwordHash, user.nickname, this.now()],
-    );
-    if (rowCount === 0) throw new ImError(ErrorCode.USER_EXISTS, `user ${user.userId} already exists`);
+  async createUsers(users: readonly NewUser[]): Promise<void> {
+    if (users.length === 0) return;
+    await withTx(this.live(), async (client) => {
+      const { rows } = await client.query<{ userId: string }>(
+        `INSERT INTO users (user_id, password_hash, nickname, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS v(u, p, n), (SELECT $4::bigint) AS t(c)
+         ON CONFLICT (user_id) DO NOTHING RETURNING user_id AS "userId"`,
+        [users.map((u) => u.userId), users.map((u) => u.passwordHash), users.map((u) => u.nickname), this.now()],
+      );
+      if (rows.length === users.length) return;
+      // The first that was not made: taken before, or a repeat of one made just now.
+      const made = new Set(rows.map((r) => r.userId));
+      const counted = new Set<string>();
+      let taken = users[0]!.userId;
+      for (const { userId } of users) {
+        if (!made.has(userId) || counted.has(userId)) {
+          taken = userId;
+          break;
+        }
+        counted.add(userId);
+      }
+      throw new ImError(ErrorCode.USER_EXISTS, `user ${taken} already exists`);
+    });
   }
 
   async getUser(userId: string): Promise<UserRecord | undefined> {

@@ -138,8 +138,8 @@ export class SqliteStore implements MessageStore {
   async releaseNode(_nodeId: number, _instance: string): Promise<void> {}
 
   // ---- users -------------------------------------------------------------------------------
-  async createUser(user: NewUser): Promise<void> {
-    this.live().users.create(user);
+  async createUsers(users: readonly NewUser[]): Promise<void> {
+    this.live().users.create(users);
   }
 
   async getUser(userId: string): Promise<UserRecord | undefined> {

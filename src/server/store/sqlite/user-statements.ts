@@ -22,6 +22,7 @@ export class UserStatements {
   private readonly deleteExpiredRevoked: Statement<[number]>;
   private readonly selectTokenStatus: Statement<[string, string], { generation: number; revoked: number }>;
   private readonly selectMeta: Statement<[string], string>;
+  private readonly createTx: (users: readonly NewUser[]) => void;
   private readonly insertMeta: Statement<[string, string]>;
 
   constructor(
@@ -57,12 +58,21 @@ export class UserStatements {
     this.updateAllowStrangers = db.prepare('UPDATE users SET allow_strangers = ? WHERE user_id = ?');
     this.selectMeta = db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck();
     this.insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    this.createTx = db.transaction((users: readonly NewUser[]) => {
+      const now = this.now();
+      for (const user of users) {
+        const { changes } = this.insertUser.run(user.userId, user.passwordHash, user.nickname, now);
+        if (changes === 0) throw new ImError(ErrorCode.USER_EXISTS, `user ${user.userId} already exists`);
+      }
+    });
   }
 
-  create(user: NewUser): void {
-    const { changes } = this.insertUser.run(user.userId, user.passwordHash, user.nickname, this.now());
-    if (changes === 0) throw new ImError(ErrorCode.USER_EXISTS, `user ${user.userId} already exists`);
+  /** All or none, in one transaction. */
+  create(users: readonly NewUser[]): void {
+    this.createTx(users);
   }
+
+
 
   get(userId: string): UserRecord | undefined {
     const row = this.selectUser.get(userId);
