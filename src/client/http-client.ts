@@ -189,6 +189,11 @@ export class ImHttp {
     return this.#post('/system/send', request);
   }
 
+  /** Needs the admin token: users without passwords, each with a token, all or none (at most 1,000 per call). */
+  async systemUsers(users: readonly { userId: string; nickname?: string }[]): Promise<LoginResult[]> {
+    return (await this.#post<{ users: LoginResult[] }>('/system/users', { users })).users;
+  }
+
   /** Never throws on an HTTP status: a 503 is an answer here, not a failure. */
   async healthz(): Promise<HealthResult> {
     const res = await this.raw('GET', '/healthz');

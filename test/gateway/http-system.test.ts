@@ -86,3 +86,48 @@ describe('GET /conversation/list', () => {
     expect((await api.get('/conversation/list')).code).toBe(2001);
   });
 });
+
+describe('POST /system/users', () => {
+  it('makes 1,000 users in one call, each with a token that the API accepts', async () => {
+    const users = Array.from({ length: 1000 }, (_, i) => ({ userId: `load-${i}`, ...(i === 0 ? { nickname: 'First' } : {}) }));
+    const res = await api.post('/system/users', { users }, admin);
+    expect([res.status, res.code]).toEqual([200, 0]);
+    const made = res.data.users as { userId: string; token: string; expiresAt: number }[];
+    expect(made.map((u) => u.userId)).toEqual(users.map((u) => u.userId));
+    expect(made.every((u) => typeof u.token === 'string' && u.expiresAt > Date.now())).toBe(true);
+    const profile = await api.get('/user/profile', { userId: 'load-0' }, { token: made[999]!.token });
+    expect(profile.data).toEqual({ userId: 'load-0', nickname: 'First' });
+    expect((await api.get('/user/profile', { userId: 'load-1' }, { token: made[0]!.token })).data.nickname).toBe('load-1');
+  });
+
+  it('gives them no password: a password login is BAD_CREDENTIALS, as a wrong one is', async () => {
+    await api.post('/system/users', { users: [{ userId: 'nopass' }] }, admin);
+    for (const password of ['none', '', 'x']) {
+      const res = await api.post('/user/login', { userId: 'nopass', password: password || 'y' });
+      expect([res.status, res.code]).toEqual([401, 2003]);
+    }
+  });
+
+  it('makes none of them when one userId is taken, reserved or repeated (USER_EXISTS naming it)', async () => {
+    for (const [users, named] of [
+      [[{ userId: 'fresh-1' }, { userId: 'ann' }], 'ann'],
+      [[{ userId: 'fresh-1' }, { userId: 'System' }], 'System'],
+      [[{ userId: 'fresh-1' }, { userId: 'fresh-1' }], 'fresh-1'],
+    ] as const) {
+      const res = await api.post('/system/users', { users }, admin);
+      expect([res.status, res.code, res.msg]).toEqual([409, 2004, expect.stringContaining(named)]);
+    }
+    expect(await api.store.existingUsers(['fresh-1'])).toEqual(new Set());
+  });
+
+  it('refuses a user token (403 / 2005), no token (401 / 2001), and an empty, oversized or malformed list (400 / 1000)', async () => {
+    const one = { users: [{ userId: 'nobody-made' }] };
+    expect((await api.post('/system/users', one, { token: ann })).code).toBe(2005);
+    expect((await api.post('/system/users', one)).code).toBe(2001);
+    for (const body of [{ users: [] }, { users: Array.from({ length: 1001 }, (_, i) => ({ userId: `x${i}` })) }, { users: [{ userId: 'a b' }] }, {}]) {
+      const res = await api.post('/system/users', body, admin);
+      expect([res.status, res.code]).toEqual([400, 1000]);
+    }
+    expect(await api.store.existingUsers(['nobody-made', 'x0'])).toEqual(new Set());
+  });
+});

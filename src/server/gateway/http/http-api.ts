@@ -52,7 +52,7 @@ function endpoints(deps: HttpApiDeps): Endpoint[] {
       ...groupRoutes(domain),
       ...groupAdminRoutes(domain),
       ...conversationRoutes({ store }),
-      ...systemRoutes({ maxContentBytes: config.maxContentBytes, systemSend: deps.systemSend }),
+      ...systemRoutes({ accounts: domain.accounts, maxContentBytes: config.maxContentBytes, systemSend: deps.systemSend }),
     ]),
   ];
 }
