@@ -4,9 +4,11 @@
  * process. Prints figures, never asserts.
  *
  *   npm run bench -- [--pairs 50] [--messages 1000] [--window 32] [--warmup 200] [--db :memory:]
- *   npm run bench -- --server http://127.0.0.1:7701,http://127.0.0.1:7702 --pairs 60
+ *   IM_ADMIN_TOKEN=T npm run bench -- --server http://127.0.0.1:7701,http://127.0.0.1:7702 --pairs 60
  *   npm run bench -- --group 100 --senders 10 --messages 200 [--type mgroup] [--server …]
  *
+ * Users are made with the admin token (POST /system/users; IM_ADMIN_TOKEN for running nodes),
+ * or registered one by one without it.
  * One-to-one: each pair's sender and receiver sit on different nodes when there are several.
  * Every pair first sends --warmup messages (one-to-one only) that are not counted: a node's first seconds are
  * spent compiling its hot paths, and the figure is meant to be the steady state.
@@ -45,9 +47,9 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(db: string, adminToken: string): Promise<{ child: ChildProcess; url: string }> {
   const bin = fileURLToPath(new URL('../../bin/im.js', import.meta.url));
-  const child = spawn(process.execPath, [...(process.env.IM_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'serve', '--db', db, '--port', '0', '--log-level', 'warn', '--rate-burst', '1000000000', '--rate-limit', '1000000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.IM_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), bin, 'serve', '--db', db, '--port', '0', '--log-level', 'warn', '--rate-burst', '1000000000', '--rate-limit', '1000000000', '--admin-token', adminToken], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -83,8 +85,19 @@ const PUSH_MARK = `"cmd":${CmdType.PUSH}`;
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-/** Users registered and logged in (16 at a time: each costs the server two password hashes). */
-async function registerAll(http: ImHttp, users: string[]): Promise<string[]> {
+/**
+ * A token for each of `users`: made in one call per 1,000 with the admin token (users without
+ * passwords), or else registered and logged in, 16 at a time (two password hashes each).
+ */
+async function registerAll(http: ImHttp, users: string[], adminToken: string | undefined): Promise<string[]> {
+  if (adminToken !== undefined) {
+    const tokens: string[] = [];
+    for (let at = 0; at < users.length; at += 1000) {
+      const made = await http.withToken(adminToken).systemUsers(users.slice(at, at + 1000).map((userId) => ({ userId })));
+      tokens.push(...made.map((u) => u.token));
+    }
+    return tokens;
+  }
   const tokens: string[] = new Array(users.length);
   let next = 0;
   await Promise.all(
@@ -103,19 +116,21 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'im-bench-'));
   const db = args.db ?? join(dir, 'bench.db');
-  const local = args.servers === undefined ? await startServer(db) : undefined;
+  // Users are provisioned with the admin token: the one given to the local server, or IM_ADMIN_TOKEN for running nodes.
+  const adminToken = args.servers === undefined ? randomUUID() : process.env.IM_ADMIN_TOKEN;
+  const local = args.servers === undefined ? await startServer(db, adminToken!) : undefined;
   const urls = args.servers ?? [local!.url];
   // Fresh user names per run: a running cluster keeps the users of earlier runs.
   const run = args.servers === undefined ? '' : `b${Date.now().toString(36)}-`;
   try {
     const http = new ImHttp(urls[0]!);
     if (args.group !== undefined) {
-      await groupBench(args, urls, run, local?.child);
+      await groupBench(args, urls, run, local?.child, adminToken);
       return;
     }
     const users = Array.from({ length: args.pairs * 2 }, (_, i) => `${run}u${i}`);
     process.stderr.write(`registering ${users.length} users…\n`);
-    const tokens = await registerAll(http, users);
+    const tokens = await registerAll(http, users, adminToken);
     for (let p = 0; p < args.pairs; p++) {
       const [a, b] = [tokens[2 * p]!, tokens[2 * p + 1]!];
       await http.withToken(a).friendAdd(users[2 * p + 1]!);
@@ -231,13 +246,13 @@ async function storeLine(urls: readonly string[], before: StoreTotals, line: (k:
  * members each send `args.messages` (window `args.window`); every member counts the PUSHes it
  * gets from the others. The figure is deliveries per second.
  */
-async function groupBench(args: Args, urls: readonly string[], run: string, child: ChildProcess | undefined): Promise<void> {
+async function groupBench(args: Args, urls: readonly string[], run: string, child: ChildProcess | undefined, adminToken: string | undefined): Promise<void> {
   const members = args.group!;
   const senders = Math.min(args.senders, members);
   const http = new ImHttp(urls[0]!);
   const users = Array.from({ length: members }, (_, i) => `${run}g${i}`);
   process.stderr.write(`registering ${users.length} users…\n`);
-  const tokens = await registerAll(http, users);
+  const tokens = await registerAll(http, users, adminToken);
   const groupId = `${run}bench-group`;
   const convType = GROUP_TYPES[args.type];
   await http.withToken(tokens[0]!).groupCreate({ groupId, type: convType, name: 'bench', members: users.slice(1) });
