@@ -159,7 +159,7 @@ async function execute(state: RunState, options: RunOptions, started: number): P
   const signal = options.signal ?? new AbortController().signal;
   try {
     if (signal.aborted) throw new RunAborted();
-    await setUp(scenario, { actors, ids: state.ids, membership: state.membership, timeoutMs: scenario.timeoutMs ?? options.defaultTimeoutMs });
+    await setUp(scenario, { actors, ids: state.ids, membership: state.membership, timeoutMs: scenario.timeoutMs ?? options.defaultTimeoutMs, adminToken: state.adminToken });
     await runSteps(scenario.steps, { run: state, scope: new Scope(), barriers: undefined, signal });
   } catch (e) {
     if (e instanceof ScenarioFailure) failure = e.failure;
