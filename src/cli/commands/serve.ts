@@ -69,7 +69,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--host <host>', 'interface to listen on').env('IM_HOST').default('127.0.0.1').argParser(nonEmpty))
     .addOption(new Option('--db <path|url>', 'SQLite file, :memory: for a throwaway run, or postgres://USER@HOST:PORT/DB for a cluster').env('IM_DB').default('./im.db').argParser(nonEmpty))
     .addOption(new Option('--bus <url>', 'redis://HOST:PORT[/N]: the bus of a cluster (in-process when unset)').env('IM_BUS').argParser(redisUrl))
-    .addOption(new Option('--admin-token <token>', 'token for POST /system/send, 8+ characters (generated when unset)').env('IM_ADMIN_TOKEN').argParser(adminToken))
+    .addOption(new Option('--admin-token <token>', 'admin token (POST /system/send, /system/users), 8+ characters (generated when unset)').env('IM_ADMIN_TOKEN').argParser(adminToken))
     .addOption(new Option('--node-id <id>', 'Snowflake node id 0-1023, distinct per node (default: 0 on SQLite, the lowest free one on PostgreSQL)').env('IM_NODE_ID').argParser(wholeNumber(0, MAX_NODE_ID)))
     .addOption(new Option('--log-level <level>', 'log verbosity').env('IM_LOG_LEVEL').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--token-ttl <duration>', 'login token lifetime (default 7d)').env('IM_TOKEN_TTL').argParser(duration))

@@ -87,7 +87,7 @@ function readyBanner(server: ImServer, opts: ServeOptions): string {
     `  ${theme.label('database')}  ${opts.db === ':memory:' ? ':memory: (nothing is kept after exit)' : redactUrl(opts.db)}`,
     ...(opts.bus === undefined ? [] : [`  ${theme.label('bus')}       ${redactUrl(opts.bus)}`]),
     `  ${theme.label('node id')}   ${server.nodeId}`,
-    `  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send)`,
+    `  ${theme.label('admin')}     ${theme.value(server.adminToken)}  (Bearer token for POST /openapi/v1/system/send and /system/users)`,
     `  ${theme.label('stop')}      Ctrl-C`,
     '',
   ].join('\n');
