@@ -54,6 +54,12 @@ export class DeviceInbox {
     return { state: 'unread' };
   }
 
+  /** Calls `listener` on every arrival (and `notify`) until the returned function is called. */
+  onArrival(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** Re-runs pending `until` checks without a new frame (a connection closed, say). */
   notify(): void {
     for (const listener of [...this.#listeners]) listener();

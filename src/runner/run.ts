@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { groupConvId, pairConvId, systemConvId } from '../protocol/ids.js';
 import { ConvType } from '../protocol/codes.js';
 import { createServer, type ImServer } from '../server/create-server.js';
@@ -222,18 +221,28 @@ async function drain(state: RunState): Promise<RunRecord> {
   return record;
 }
 
-/** True when any device receives an unsolicited frame within `ms`. */
-async function nextArrival(devices: readonly Device[], ms: number): Promise<boolean> {
-  const controller = new AbortController();
-  // One signal shared by every device's wait (hundreds in a load-shaped run) is by design.
-  setMaxListeners(0, controller.signal);
-  const waits = devices.map((d) => {
-    const before = d.inbox.frames.length;
-    return d.inbox.until(() => (d.inbox.frames.length > before ? true : undefined), ms, controller.signal).catch(() => undefined);
+/**
+ * True when any device receives an unsolicited frame within `ms`. One listener per inbox and one
+ * timer: an `until` per device (an AbortSignal listener, and an error made for each at the end of
+ * every window) kept a 1,000-device run's event loop too busy to read the pushes it waited for.
+ */
+function nextArrival(devices: readonly Device[], ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const offs: (() => void)[] = [];
+    let settled = false;
+    const settle = (arrived: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const off of offs) off();
+      resolve(arrived);
+    };
+    const timer = setTimeout(() => settle(false), ms);
+    for (const d of devices) {
+      const before = d.inbox.frames.length;
+      offs.push(d.inbox.onArrival(() => d.inbox.frames.length > before && settle(true)));
+    }
   });
-  const first = await Promise.race(waits);
-  controller.abort();
-  return first === true;
 }
 
 function leftovers(devices: readonly Device[]): ScenarioResult['unconsumed'] {
