@@ -42,6 +42,12 @@ export async function openPool(url: string, options: PgPoolOptions = {}): Promis
     // An idle connection that dies (server restart) must not crash the process: the pool drops
     // it and the next query opens a new one.
     pool.on('error', () => undefined);
+    // The pool stops listening to a client the moment it hands it out, and withTx listens only
+    // after its await resumes: a FATAL read in the same chunk as the ReadyForQuery that freed the
+    // client for the next waiter (pg_terminate_backend mid-load) was emitted with no listener
+    // and stopped the process. With a listener for the client's whole life, its next query fails
+    // instead, which withTx answers as 5001 and drops the connection.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const client = await pool.connect();
     try {
       await applyPgMigrations(client, where);
