@@ -4,6 +4,7 @@ import { REPORTER_NAMES, type ReporterName } from '../../runner/reporters/index.
 import { USAGE } from '../services/collect-files.js';
 import { runScenarioCheck } from '../services/scenario-check.js';
 import { runScenarioRun } from '../services/scenario-run.js';
+import { serverUrls } from '../flag-parsers.js';
 import { theme } from '../theme.js';
 import { UserError } from '../user-error.js';
 
@@ -37,31 +38,6 @@ function filter(v: string): RegExp {
   } catch (e) {
     throw new UserError(`--filter ${v} is not a valid regular expression (${(e as Error).message}): fix it, or give plain text to match as it is`, USAGE);
   }
-}
-
-/** One node's HTTP base URL; its ws:// form (as `im serve` prints it) works too. */
-function serverUrl(v: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(v);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
-    throw new UserError(`--server must be a URL like http://127.0.0.1:7700 (or several, comma-separated), got "${v}"`, USAGE);
-  }
-  if (url.protocol.startsWith('ws')) return `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
-  return v.replace(/\/+$/, '');
-}
-
-/** `URL1,URL2,…`: the nodes of one cluster. */
-function serverUrls(v: string): string[] {
-  const urls = v.split(',').map((part) => part.trim());
-  if (urls.some((u) => u === '')) throw new UserError(`--server has an empty entry in "${v}": write URL1,URL2 without blanks between commas`, USAGE);
-  const parsed = urls.map(serverUrl);
-  const twice = parsed.find((u, i) => parsed.indexOf(u) !== i);
-  if (twice !== undefined) throw new UserError(`--server lists ${twice} twice: each node once`, USAGE);
-  return parsed;
 }
 
 const MAX_CLUSTER_NODES = 16;

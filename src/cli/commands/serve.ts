@@ -1,33 +1,17 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS } from '../../server/config.js';
 import { MAX_NODE_ID } from '../../server/snowflake.js';
+import { duration, wholeNumber } from '../flag-parsers.js';
 import { runServe, type ServeOptions } from '../services/serve.js';
 
 // The parsers throw InvalidArgumentError, not UserError: commander then knows whether the value
 // came from the flag or from its IM_* variable, and main.ts words the error naming that one.
-
-function wholeNumber(min: number, max?: number) {
-  const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || (max !== undefined && n > max)) throw new InvalidArgumentError(`must be a whole number ${range}`);
-    return n;
-  };
-}
 
 /** A rate: 1000, or 0.5 (one every two seconds). */
 function positiveRate(v: string): number {
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new InvalidArgumentError('must be a number above 0, like 1000 or 0.5');
   return n;
-}
-
-function duration(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 'ms') as 'ms'];
-  const ms = m ? Math.round(Number(m[1]) * unit) : 0;
-  if (ms < 1) throw new InvalidArgumentError('must be a duration above 0 like 500ms, 60s, 15m or 7d');
-  return ms;
 }
 
 /** An empty IM_DB or IM_HOST (set but blank) would otherwise mean a temporary file or every interface. */
