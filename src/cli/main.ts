@@ -1,6 +1,7 @@
 import './no-color.js';
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerChat } from './commands/chat.js';
 import { registerServe } from './commands/serve.js';
@@ -31,12 +32,14 @@ Examples:
   $ im serve --db :memory: --port 0    # a throwaway server on a free port
   $ im scenario run scenarios/         # every scenario file, each against a throwaway server
   $ im chat alice bob --embedded       # two chat panes on a throwaway server
+  $ im bench pairs latency             # throughput and latency beside a bare relay
   $ im serve --help`,
   );
 
 registerServe(program);
 registerScenario(program);
 registerChat(program);
+registerBench(program);
 
 /** `im scenario run` for `im scenario run --bogus`: the command whose --help explains the mistake. */
 function commandPath(): string {

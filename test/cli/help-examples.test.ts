@@ -15,6 +15,8 @@ import { spawnIm } from './spawn-im.js';
  *   (test/chat/e2e-tmux.test.ts drives it in a real one).
  * - a line that starts with `im scenario …` is skipped here, and so is an `&& im scenario …` step:
  *   test/cli/scenario-cli.test.ts and the scenario examples test run those.
+ * - `im bench …` is skipped too: at its default sizes it runs for minutes; test/cli/bench-cli.test.ts
+ *   runs it at small ones.
  * - `npm …` steps of a README line (`npm ci`, `npm pack`, `npm install -g`) are skipped: they
  *   install, for minutes; test/cli/package.test.ts checks what the install depends on.
  * - `IM_PORT=0` is in the environment, so a `im serve` written for port 7700 does not collide
@@ -31,7 +33,7 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 const HELP_COMMANDS = [[], ['serve'], ['chat']];
 /** Every command must show at least one example, the scenario ones included (they are run elsewhere). */
-const ALL_COMMANDS = [...HELP_COMMANDS, ['scenario'], ['scenario', 'run'], ['scenario', 'check']];
+const ALL_COMMANDS = [...HELP_COMMANDS, ['scenario'], ['scenario', 'run'], ['scenario', 'check'], ['bench'], ['bench', 'compare']];
 
 async function helpExamples(command: string[]): Promise<string[]> {
   const { code, stdout } = await runIm([...command, '--help']);
@@ -101,7 +103,7 @@ const examples: Example[] = [
 async function runStep(words: string[]): Promise<boolean> {
   const args = imArgs(words);
   if (args === undefined) return true; // an npm install step, skipped (see the top of this file)
-  if (args[0] === 'scenario') return false;
+  if (args[0] === 'scenario' || args[0] === 'bench') return false;
   const env = { NO_COLOR: '1', IM_PORT: '0', ...assignments(words) };
   const what = words.join(' ');
   if (args[0] === 'serve' && !args.includes('--help')) {

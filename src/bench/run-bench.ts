@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { foldRuns, ratioOf } from './figures.js';
+import { openFileLimit } from './proc-stats.js';
+import { ImTarget } from './targets/im-target.js';
+import { RelayTarget } from './targets/relay-target.js';
+import type { BenchTarget } from './targets/target.js';
+import type { BenchReport, Case, CaseResult, Measure, TargetKind } from './types.js';
+import { WORKLOAD_RUNNERS } from './workloads/index.js';
+
+export interface BenchOptions {
+  cases: readonly Case[];
+  /** The running server or cluster to drive; an embedded server per case when absent. */
+  servers?: readonly string[];
+  /** Needed with `servers`: users are provisioned with it. */
+  adminToken?: string;
+  runs: number;
+  /** false: no relay runs and no ratios (--no-baseline). */
+  baseline: boolean;
+  /** A missing PUSH is lost after this long without progress. */
+  stallMs?: number;
+  onEvent?: (event: BenchEvent) => void;
+}
+
+export type BenchEvent =
+  | { type: 'start'; case: Case; run: number; runs: number; target: TargetKind }
+  | { type: 'progress'; case: Case; target: TargetKind; phase: string; done: number; total: number }
+  | { type: 'measured'; case: Case; run: number; target: TargetKind; measure: Measure }
+  | { type: 'done'; result: CaseResult };
+
+/** The driver's own CPU above which its figures may be its limit rather than the server's. */
+const DRIVER_SATURATED_PERCENT = 90;
+
+export class BenchSetupError extends Error {
+  override name = 'BenchSetupError';
+}
+
+/**
+ * Runs every case `runs` times, each time on im and then on the relay, and folds the runs into
+ * results with their ratios. Each local run gets a fresh server (a new SQLite file) and a fresh
+ * relay, so a case's memory and CPU are its own.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  checkOpenFiles(options.cases);
+  if (options.servers && options.adminToken === undefined) {
+    throw new BenchSetupError('--server needs the admin token of those nodes to make users: set IM_ADMIN_TOKEN or pass --admin-token');
+  }
+  const startedAt = new Date().toISOString();
+  const emit = options.onEvent ?? (() => undefined);
+  const results: CaseResult[] = [];
+  const warnings: string[] = [];
+  const tag = Date.now().toString(36) + randomBytes(2).toString('hex');
+  for (const c of options.cases) {
+    const runs: CaseResult['runs'] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      const prefix = `b${tag}${run}-${c.name.replace('/', '')}-`;
+      const im = await measureOn('im', c, run, prefix, options, emit);
+      const relay = options.baseline ? await measureOn('relay', c, run, prefix, options, emit) : undefined;
+      const ratio = ratioOf(c.workload, im, relay);
+      runs.push({ im, ...(relay ? { relay } : {}), ...(ratio === undefined ? {} : { ratio }) });
+      warnings.push(...warningsOf(c, 'im', im), ...(relay ? warningsOf(c, 'relay', relay) : []));
+    }
+    const result = foldRuns(c, runs);
+    results.push(result);
+    emit({ type: 'done', result });
+  }
+  return {
+    kind: 'im-bench',
+    version: 1,
+    startedAt,
+    target: options.servers ? { kind: 'server', urls: [...options.servers] } : { kind: 'embedded', urls: [] },
+    machine: { cpus: availableParallelism(), node: process.version, platform: `${process.platform}-${process.arch}` },
+    runs: options.runs,
+    results,
+    thresholds: [],
+    warnings: [...new Set(warnings)],
+  };
+}
+
+async function measureOn(kind: TargetKind, c: Case, run: number, prefix: string, options: BenchOptions, emit: (e: BenchEvent) => void): Promise<Measure> {
+  emit({ type: 'start', case: c, run, runs: options.runs, target: kind });
+  const target: BenchTarget = kind === 'relay' ? await RelayTarget.start() : options.servers ? ImTarget.remote(options.servers, options.adminToken!) : await ImTarget.startLocal();
+  try {
+    const measure = await WORKLOAD_RUNNERS[c.workload](target, c, {
+      prefix,
+      progress: (phase, done, total) => emit({ type: 'progress', case: c, target: kind, phase, done, total }),
+      ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
+    });
+    emit({ type: 'measured', case: c, run, target: kind, measure });
+    return measure;
+  } finally {
+    await target.close();
+  }
+}
+
+function warningsOf(c: Case, kind: TargetKind, m: Measure): string[] {
+  const who = kind === 'im' ? 'im' : 'the relay';
+  const out: string[] = [];
+  if (m.driverCpuPercent >= DRIVER_SATURATED_PERCENT) {
+    out.push(`${c.name}: the bench itself used ${m.driverCpuPercent}% of a core while driving ${who}: that figure may be the driver's limit, not ${who}'s (fewer --users or a bigger --window load it less)`);
+  }
+  if (m.lost > 0) out.push(`${c.name}: ${who} lost ${m.lost.toLocaleString('en')} of ${m.expected.toLocaleString('en')} deliveries`);
+  if (m.duplicates > 0) out.push(`${c.name}: ${who} delivered ${m.duplicates.toLocaleString('en')} PUSHes twice`);
+  if (m.errors > 0) out.push(`${c.name}: ${who} answered ${m.errors.toLocaleString('en')} ${c.workload === 'connect' || c.workload === 'idle' ? 'connections with a refusal' : 'SENDs with an ERROR'}`);
+  return out;
+}
+
+/** connect and idle hold thousands of sockets: say how to raise the limit before a run fails half-way. */
+function checkOpenFiles(cases: readonly Case[]): void {
+  const limit = openFileLimit();
+  const needed = Math.max(0, ...cases.map((c) => c.users)) + 256;
+  if (limit !== undefined && limit < needed) {
+    const biggest = cases.reduce((a, b) => (b.users > a.users ? b : a));
+    throw new BenchSetupError(`${biggest.name} opens ${biggest.users.toLocaleString('en')} connections but this shell allows ${limit} open files: run "ulimit -n ${Math.max(needed, 20_000)}" first (or pass a smaller --users)`);
+  }
+}
