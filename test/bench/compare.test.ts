@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompareError, compareReports, formatComparison, readReport } from '../../src/bench/compare.js';
 import type { BenchReport, CaseResult, Measure, WorkloadName } from '../../src/bench/types.js';
+import { measure } from './measure-fixture.js';
 
-const measure = (over: Partial<Measure> = {}): Measure => ({
-  messages: 1000, deliveries: 1000, expected: 1000, lost: 0, duplicates: 0, errors: 0, seconds: 1,
-  messagesPerSec: 1000, deliveriesPerSec: 1000,
-  latency: { count: 1000, p50: 1, p95: 2, p99: 3, max: 4, mean: 1.2 },
-  driverCpuPercent: 50,
-  ...over,
-});
 
 interface Fixture { im?: Partial<Measure>; ratio?: number; spread?: number; ratioSpread?: number }
 

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeOutcome, evaluateThresholds, parseThreshold, ThresholdError, type Threshold } from '../../src/bench/thresholds.js';
 import type { CaseResult, Measure, WorkloadName } from '../../src/bench/types.js';
+import { measure } from './measure-fixture.js';
 
-const measure = (over: Partial<Measure> = {}): Measure => ({
-  messages: 1000, deliveries: 1000, expected: 1000, lost: 0, duplicates: 0, errors: 0, seconds: 1,
-  messagesPerSec: 1000, deliveriesPerSec: 1000,
-  latency: { count: 1000, p50: 1, p95: 2, p99: 3, max: 4, mean: 1.2 },
-  driverCpuPercent: 50,
-  ...over,
-});
 
 /** A case result named `name` (its workload is the part before any `/`). */
 const result = (name: string, im: Partial<Measure> = {}, ratio?: number): CaseResult => {

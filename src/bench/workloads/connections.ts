@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeAll, openAll, type Dial } from '../driver/sockets.js';
+import { closeAll, openAll, type Dial, type OpenResult } from '../driver/sockets.js';
 import { cpuMeter, ownCpuMeter, rssBytes, RssSampler } from '../proc-stats.js';
 import type { BenchTarget } from '../targets/target.js';
 import type { Case, Measure } from '../types.js';
@@ -7,6 +7,23 @@ import type { Workload, WorkloadContext } from './context.js';
 
 /** How long a server is left alone before and after connections open, so its RSS reflects them and not work in flight. */
 const SETTLE_MS = 1000;
+
+/** A connections case's figures: connections opened (as messages), per second, refusals, handshake latency. */
+function connectionsMeasure(opened: OpenResult, driverCpuPercent: number): Measure {
+  return {
+    messages: opened.sockets.length,
+    deliveries: 0,
+    expected: 0,
+    lost: 0,
+    duplicates: 0,
+    errors: opened.errors,
+    seconds: opened.seconds,
+    messagesPerSec: opened.sockets.length / Math.max(1e-6, opened.seconds),
+    deliveriesPerSec: 0,
+    latency: opened.latency.summary(),
+    driverCpuPercent,
+  };
+}
 
 async function dialsFor(target: BenchTarget, c: Case, ctx: WorkloadContext): Promise<Dial[]> {
   const users = await target.provision(Array.from({ length: c.users }, (_, i) => `${ctx.prefix}c${i}`));
@@ -24,19 +41,7 @@ export const connectWorkload: Workload = async (target, c, ctx) => {
   const peakRssMb = rss?.peakMb();
   rss?.stop();
   closeAll(opened.sockets);
-  const m: Measure = {
-    messages: opened.sockets.length,
-    deliveries: 0,
-    expected: 0,
-    lost: 0,
-    duplicates: 0,
-    errors: opened.errors,
-    seconds: opened.seconds,
-    messagesPerSec: opened.sockets.length / Math.max(1e-6, opened.seconds),
-    deliveriesPerSec: 0,
-    latency: opened.latency.summary(),
-    driverCpuPercent: driverCpu(),
-  };
+  const m = connectionsMeasure(opened, driverCpu());
   if (cpuPercent !== undefined) m.cpuPercent = cpuPercent;
   if (peakRssMb !== undefined) m.peakRssMb = peakRssMb;
   return m;
@@ -55,19 +60,7 @@ export const idleWorkload: Workload = async (target, c, ctx) => {
   try {
     await sleep(SETTLE_MS);
     const after = target.pid === undefined ? undefined : rssBytes(target.pid);
-    const m: Measure = {
-      messages: opened.sockets.length,
-      deliveries: 0,
-      expected: 0,
-      lost: 0,
-      duplicates: 0,
-      errors: opened.errors,
-      seconds: opened.seconds,
-      messagesPerSec: opened.sockets.length / Math.max(1e-6, opened.seconds),
-      deliveriesPerSec: 0,
-      latency: opened.latency.summary(),
-      driverCpuPercent: driverCpu(),
-    };
+    const m = connectionsMeasure(opened, driverCpu());
     if (after !== undefined) m.peakRssMb = Math.round(after / 1024 / 1024);
     if (before !== undefined && after !== undefined && opened.sockets.length > 0) {
       m.kibPerConnection = Math.round(((after - before) / 1024 / opened.sockets.length) * 100) / 100;
