@@ -277,7 +277,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   }
 
   #onMessage(text: string): void {
-    const frame = parseServerFrame(text);
+    const frame = this.#options.sharer ? this.#options.sharer.parse(text) : parseServerFrame(text);
     if (!frame) {
       const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
       this.emit('error', new ImClientError('protocol', `${this.#name}: the server sent a frame that is not one: ${shown}`));

@@ -1,3 +1,4 @@
+import type { FrameSharer } from './frame-sharer.js';
 import type { ConvType, MsgType } from '../protocol/codes.js';
 import type { Content, Control, ServerFrame } from '../protocol/frames.js';
 
@@ -20,6 +21,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Keep `all`, the log of every frame received (default true); a benchmark turns it off to bound memory. */
   recordFrames?: boolean;
+  /** Parses frames sharing what many clients' PUSHes of one message have in common (a runner with 1,000 users holds them all). */
+  sharer?: FrameSharer;
   /** Starting `lastPts`, e.g. carried over from this device's previous connection. */
   lastPts?: number;
 }

@@ -1,3 +1,4 @@
+import { FrameSharer } from '../client/frame-sharer.js';
 import { ImClient } from '../client/im-client.js';
 import { ImHttp } from '../client/http-client.js';
 import type { ServerFrame } from '../protocol/frames.js';
@@ -151,6 +152,7 @@ export class Device {
     t0: number,
     clock: Clock,
     private readonly nodes: RunNodes,
+    private readonly sharer?: FrameSharer,
   ) {
     this.#t0 = t0;
     this.#clock = clock;
@@ -221,6 +223,7 @@ export class Device {
       lastPts: this.lastPts,
       requestTimeoutMs: timeoutMs,
       connectTimeoutMs: timeoutMs,
+      ...(this.sharer ? { sharer: this.sharer } : {}),
     });
     const connection: Connection = { client, session, node: target };
     this.#connections.push(connection);
@@ -284,6 +287,8 @@ export function parseActor(ref: string): { user: string; device: string | undefi
 
 export class Actors {
   readonly users = new Map<string, UserHandle>();
+  /** One for the run: every device keeps every frame, and 1,000 members' PUSHes of a message share their parts. */
+  readonly #sharer = new FrameSharer();
 
   constructor(
     readonly nodes: RunNodes,
@@ -293,7 +298,7 @@ export class Actors {
 
   add(user: Omit<UserHandle, 'devices'>, devices: readonly string[]): UserHandle {
     const handle: UserHandle = { ...user, devices: new Map() };
-    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock, this.nodes));
+    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock, this.nodes, this.#sharer));
     this.users.set(user.name, handle);
     return handle;
   }

@@ -411,6 +411,11 @@ export interface ScenarioResult {
   /** Every device's full frame log, for --transcript and JUnit system-out. */
   transcripts: { actor: string; frames: LoggedFrame[]; sent: LoggedFrame[] }[];
   stepsRun: number;
+  /**
+   * How long the end of the run waited for pushes still in flight before judging `lost` (a
+   * bounded grace: at most 10 s); absent when every acked message had arrived already.
+   */
+  drainMs?: number;
   /** When the file could not be loaded or the server not started. */
   error?: string;
 }

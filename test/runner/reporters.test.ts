@@ -154,6 +154,11 @@ describe('failure format', () => {
     expect(block.at(-1)).toContain('delivery');
   });
 
+  it('says when the end of the run waited for pushes in flight before judging lost, and for how long', () => {
+    expect(scenarioLine(result(), plainTheme)).toBe('✓ scenarios/dm.yaml  direct messages  (0.4 s, 12 steps)');
+    expect(scenarioLine(result({ drainMs: 1250 }), plainTheme)).toBe('✓ scenarios/dm.yaml  direct messages  (0.4 s, 12 steps, 1.3 s of it waiting for pushes in flight before judging lost)');
+  });
+
   it('uses no escape codes with the plain theme', () => {
     expect(failureBlock(failed, plainTheme).join('\n')).not.toMatch(/\u001b\[/);
     expect(scenarioLine(failed, plainTheme)).not.toMatch(/\u001b\[/);

@@ -46,7 +46,8 @@ export function frameLine(frame: ServerFrame): string {
 export function scenarioLine(result: ScenarioResult, t: Theme): string {
   const mark = result.passed ? t.pass('✓') : t.fail('✗');
   const steps = `${result.stepsRun} step${result.stepsRun === 1 ? '' : 's'}`;
-  return `${mark} ${result.file}  ${result.name}  ${t.muted(`(${seconds(result.durationMs)}, ${steps})`)}`;
+  const drain = result.drainMs === undefined ? '' : `, ${seconds(result.drainMs)} of it waiting for pushes in flight before judging lost`;
+  return `${mark} ${result.file}  ${result.name}  ${t.muted(`(${seconds(result.durationMs)}, ${steps}${drain})`)}`;
 }
 
 /** `N passed, M failed (T s) · seed S`, with skipped files when --bail stopped early. */
