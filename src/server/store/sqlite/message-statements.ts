@@ -79,7 +79,16 @@ export class MessageStatements {
       `SELECT ${MESSAGE_COLUMNS} FROM messages m
         WHERE m.conv_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
     );
-    this.appendTx = db.transaction((batch: readonly NewMessage[]) => batch.map((m) => this.appendOne(m)));
+    this.appendTx = db.transaction((batch: readonly NewMessage[]) => {
+      try {
+        const results = batch.map((m) => this.appendOne(m));
+        this.writeReads();
+        return results;
+      } finally {
+        // A batch that throws rolls back: what it meant to raise must not reach the next one.
+        this.#reads.clear();
+      }
+    });
   }
 
   /** One transaction for the whole batch; see MessageStore.appendMessages. */
@@ -177,7 +186,7 @@ export class MessageStatements {
    */
   private recordReaders(m: NewMessage, conv: ConvState, seq: number): void {
     if (isGroupBacked(m.convType)) {
-      this.raiseMemberRead.run(seq, m.convId, m.from);
+      this.raiseRead(m.convId, m.from, seq, true);
       return;
     }
     const now = this.now();
@@ -187,7 +196,29 @@ export class MessageStatements {
       this.insertParticipant.run(m.convId, userId, now);
       seen.add(userId);
     }
-    if (m.convType !== ConvType.SYSTEM_CONVERSATION) this.raiseSenderRead.run(m.convId, m.from, seq, now);
+    if (m.convType !== ConvType.SYSTEM_CONVERSATION) this.raiseRead(m.convId, m.from, seq, false);
+  }
+
+  /**
+   * The senders' read positions a batch raises, written once per (conversation, sender) when the
+   * batch ends (still in its transaction): a sender of 30 messages in one commit needs one write,
+   * not 30, and seq only grows within a conversation, so the last is the highest.
+   */
+  readonly #reads = new Map<string, { convId: string; userId: string; seq: number; member: boolean }>();
+
+  private raiseRead(convId: string, userId: string, seq: number, member: boolean): void {
+    const key = `${convId}\u0000${userId}`;
+    const pending = this.#reads.get(key);
+    if (pending) pending.seq = seq;
+    else this.#reads.set(key, { convId, userId, seq, member });
+  }
+
+  private writeReads(): void {
+    const now = this.now();
+    for (const r of this.#reads.values()) {
+      if (r.member) this.raiseMemberRead.run(r.seq, r.convId, r.userId);
+      else this.raiseSenderRead.run(r.convId, r.userId, r.seq, now);
+    }
   }
 
   private firstStamp(m: NewMessage): AppendResult {
