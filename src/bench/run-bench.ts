@@ -58,8 +58,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const relay = options.baseline ? await measureOn('relay', c, run, prefix, options, emit) : undefined;
       const ratio = ratioOf(c.workload, im, relay);
       runs.push({ im, ...(relay ? { relay } : {}), ...(ratio === undefined ? {} : { ratio }) });
-      warnings.push(...warningsOf(c, 'im', im), ...(relay ? warningsOf(c, 'relay', relay) : []));
     }
+    warnings.push(...warningsOf(c, 'im', runs.map((r) => r.im)), ...(options.baseline ? warningsOf(c, 'relay', runs.map((r) => r.relay!)) : []));
     const result = foldRuns(c, runs);
     results.push(result);
     emit({ type: 'done', result });
@@ -73,7 +73,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     runs: options.runs,
     results,
     thresholds: [],
-    warnings: [...new Set(warnings)],
+    warnings,
   };
 }
 
@@ -93,15 +93,24 @@ async function measureOn(kind: TargetKind, c: Case, run: number, prefix: string,
   }
 }
 
-function warningsOf(c: Case, kind: TargetKind, m: Measure): string[] {
+/** A case's warnings about one target, over its runs: each kind once, with the worst run and how many runs had it. */
+function warningsOf(c: Case, kind: TargetKind, runs: readonly Measure[]): string[] {
   const who = kind === 'im' ? 'im' : 'the relay';
+  const n = (x: number) => x.toLocaleString('en');
+  const inRuns = (k: number) => (runs.length > 1 ? ` (${k} of ${runs.length} runs)` : '');
+  const worst = (pick: (m: Measure) => number, when: (m: Measure) => boolean) => {
+    const hit = runs.filter(when);
+    return { count: hit.length, max: Math.max(0, ...hit.map(pick)), at: hit.reduce<Measure | undefined>((a, m) => (!a || pick(m) > pick(a) ? m : a), undefined) };
+  };
   const out: string[] = [];
-  if (m.driverCpuPercent >= DRIVER_SATURATED_PERCENT) {
-    out.push(`${c.name}: the bench itself used ${m.driverCpuPercent}% of a core while driving ${who}: that figure may be the driver's limit, not ${who}'s (fewer --users or a bigger --window load it less)`);
-  }
-  if (m.lost > 0) out.push(`${c.name}: ${who} lost ${m.lost.toLocaleString('en')} of ${m.expected.toLocaleString('en')} deliveries`);
-  if (m.duplicates > 0) out.push(`${c.name}: ${who} delivered ${m.duplicates.toLocaleString('en')} PUSHes twice`);
-  if (m.errors > 0) out.push(`${c.name}: ${who} answered ${m.errors.toLocaleString('en')} ${c.workload === 'connect' || c.workload === 'idle' ? 'connections with a refusal' : 'SENDs with an ERROR'}`);
+  const cpu = worst((m) => m.driverCpuPercent, (m) => m.driverCpuPercent >= DRIVER_SATURATED_PERCENT);
+  if (cpu.count) out.push(`${c.name}: the bench itself used ${runs.length > 1 ? 'up to ' : ''}${cpu.max}% of a core while driving ${who}${inRuns(cpu.count)}: that figure may be the driver's limit, not ${who}'s (a machine with more cores, or the server elsewhere with --server, would tell)`);
+  const lost = worst((m) => m.lost, (m) => m.lost > 0);
+  if (lost.count) out.push(`${c.name}: ${who} lost ${n(lost.max)} of ${n(lost.at!.expected)} deliveries${inRuns(lost.count)}`);
+  const dup = worst((m) => m.duplicates, (m) => m.duplicates > 0);
+  if (dup.count) out.push(`${c.name}: ${who} delivered ${n(dup.max)} PUSHes twice${inRuns(dup.count)}`);
+  const errors = worst((m) => m.errors, (m) => m.errors > 0);
+  if (errors.count) out.push(`${c.name}: ${who} answered ${n(errors.max)} ${c.workload === 'connect' || c.workload === 'idle' ? 'connections with a refusal' : 'SENDs with an ERROR'}${inRuns(errors.count)}`);
   return out;
 }
 
