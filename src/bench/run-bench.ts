@@ -30,6 +30,8 @@ export type BenchEvent =
 
 /** The driver's own CPU above which its figures may be its limit rather than the server's. */
 const DRIVER_SATURATED_PERCENT = 90;
+/** The shortest measured phase whose driver CPU is worth a warning. */
+const MIN_SECONDS_FOR_CPU = 1;
 
 export class BenchSetupError extends Error {
   override name = 'BenchSetupError';
@@ -103,7 +105,8 @@ function warningsOf(c: Case, kind: TargetKind, runs: readonly Measure[]): string
     return { count: hit.length, max: Math.max(0, ...hit.map(pick)), at: hit.reduce<Measure | undefined>((a, m) => (!a || pick(m) > pick(a) ? m : a), undefined) };
   };
   const out: string[] = [];
-  const cpu = worst((m) => m.driverCpuPercent, (m) => m.driverCpuPercent >= DRIVER_SATURATED_PERCENT);
+  // Over a phase shorter than a second the driver's CPU is mostly its start-up: no verdict.
+  const cpu = worst((m) => m.driverCpuPercent, (m) => m.driverCpuPercent >= DRIVER_SATURATED_PERCENT && m.seconds >= MIN_SECONDS_FOR_CPU);
   if (cpu.count) out.push(`${c.name}: the bench itself used ${runs.length > 1 ? 'up to ' : ''}${cpu.max}% of a core while driving ${who}${inRuns(cpu.count)}: that figure may be the driver's limit, not ${who}'s (a machine with more cores, or the server elsewhere with --server, would tell)`);
   const lost = worst((m) => m.lost, (m) => m.lost > 0);
   if (lost.count) out.push(`${c.name}: ${who} lost ${n(lost.max)} of ${n(lost.at!.expected)} deliveries${inRuns(lost.count)}`);

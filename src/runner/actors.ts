@@ -120,6 +120,11 @@ interface Connection {
   node: number;
   /** The WebSocket close code, once closed. */
   closeCode?: number;
+  /**
+   * Every frame it received, replies included, as the entries the device inbox holds too: one
+   * entry per frame (ImClient keeps no log of its own here), which a 1,000-user run needs.
+   */
+  log: LoggedFrame[];
 }
 
 export interface UserHandle {
@@ -140,7 +145,6 @@ export class Device {
   readonly #connections: Connection[] = [];
   /** Which connection each inbox entry arrived on. */
   readonly #origin = new WeakMap<LoggedFrame, Connection>();
-  readonly #t0: number;
   readonly #clock: Clock;
   #lastPts = 0;
   /** The node this device connects to unless a step names another (0-based; set by setup). */
@@ -149,12 +153,10 @@ export class Device {
   constructor(
     readonly user: UserHandle,
     readonly id: string,
-    t0: number,
     clock: Clock,
     private readonly nodes: RunNodes,
     private readonly sharer?: FrameSharer,
   ) {
-    this.#t0 = t0;
     this.#clock = clock;
   }
 
@@ -185,15 +187,16 @@ export class Device {
    * each with the node it came through when the run has several.
    */
   log(): LoggedFrame[] {
-    const all = this.#connections.flatMap(({ client, node }) => client.all.map(({ frame, at }) => this.#entry(frame, at - this.#t0, node)));
-    return this.#connections.length > 1 ? all.sort((a, b) => a.at - b.at) : all;
+    // One connection: its log as it is, not a copy of a million entries.
+    if (this.#connections.length === 1) return this.#connections[0]!.log;
+    return this.#connections.flatMap((c) => c.log).sort((a, b) => a.at - b.at);
   }
 
   last(): LoggedFrame | undefined {
     let latest: LoggedFrame | undefined;
-    for (const { client, node } of this.#connections) {
-      const tail = client.all.at(-1);
-      if (tail && (!latest || tail.at - this.#t0 >= latest.at)) latest = this.#entry(tail.frame, tail.at - this.#t0, node);
+    for (const { log } of this.#connections) {
+      const tail = log.at(-1);
+      if (tail && (!latest || tail.at >= latest.at)) latest = tail;
     }
     return latest;
   }
@@ -223,10 +226,13 @@ export class Device {
       lastPts: this.lastPts,
       requestTimeoutMs: timeoutMs,
       connectTimeoutMs: timeoutMs,
+      recordFrames: false,
       ...(this.sharer ? { sharer: this.sharer } : {}),
     });
-    const connection: Connection = { client, session, node: target };
+    const connection: Connection = { client, session, node: target, log: [] };
     this.#connections.push(connection);
+    // 'received' comes for every frame, before the reply it may be is settled; 'frame' then for the unsolicited ones.
+    client.on('received', (frame) => connection.log.push(this.#entry(frame, this.#clock(), target)));
     client.on('frame', (frame) => this.#onFrame(connection, frame));
     client.on('close', (info: { code: number }) => {
       session.closedAt ??= this.#clock();
@@ -273,7 +279,8 @@ export class Device {
   #onFrame(connection: Connection, frame: ServerFrame): void {
     // The device inbox is the one expectations read; the client's own would only grow.
     connection.client.take((f) => f === frame);
-    const entry = this.#entry(frame, this.#clock(), connection.node);
+    const logged = connection.log.at(-1);
+    const entry = logged?.frame === frame ? logged : this.#entry(frame, this.#clock(), connection.node);
     this.#origin.set(entry, connection);
     this.inbox.offer(entry);
   }
@@ -298,7 +305,7 @@ export class Actors {
 
   add(user: Omit<UserHandle, 'devices'>, devices: readonly string[]): UserHandle {
     const handle: UserHandle = { ...user, devices: new Map() };
-    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.t0, this.clock, this.nodes, this.#sharer));
+    for (const id of devices.length > 0 ? devices : ['default']) handle.devices.set(id, new Device(handle, id, this.clock, this.nodes, this.#sharer));
     this.users.set(user.name, handle);
     return handle;
   }

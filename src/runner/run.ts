@@ -1,7 +1,7 @@
 import { groupConvId, pairConvId, systemConvId } from '../protocol/ids.js';
 import { ConvType } from '../protocol/codes.js';
-import { createServer, type ImServer } from '../server/create-server.js';
 import type { ServerOptions } from '../server/config.js';
+import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 import { Actors, RunAborted, type Device } from './actors.js';
 import { LocalCluster, type LocalClusterSpec } from './cluster/local-cluster.js';
 import { RunNodes } from './nodes.js';
@@ -18,7 +18,7 @@ import type { RunRecord, Scenario, ScenarioResult, StepEvent, StepFailure, Thres
 export interface RunOptions {
   /**
    * Target running nodes (http base URLs; several: one cluster, devices spread round-robin).
-   * Default: a fresh in-process server on :memory: per scenario.
+   * Default: a fresh server on :memory: per scenario, in a worker thread of this process.
    */
   servers?: readonly string[];
   /** Start a cluster of real `im serve` processes per scenario instead (kill_node/restart_node work). */
@@ -53,7 +53,7 @@ const GROUP_TYPES: Record<string, ConvType> = {
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();
-  let server: ImServer | undefined;
+  let server: EmbeddedServer | undefined;
   let cluster: LocalCluster | undefined;
   let nodes: RunNodes;
   let adminToken: string | undefined;
@@ -74,7 +74,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       nodes = new RunNodes(cluster.urls, cluster);
       adminToken = cluster.adminToken;
     } else {
-      server = await createServer(embeddedServerOptions(scenario));
+      server = await startEmbeddedServer(embeddedServerOptions(scenario));
       nodes = new RunNodes([server.httpUrl]);
       adminToken = server.adminToken;
     }
