@@ -19,7 +19,8 @@ import { ms } from './format.js';
  * `7266… of group:team is stored but its ack (alice@phone) has no seq`.
  */
 export function checkMsgSeq(index: Index, sink: Sink): void {
-  const first = new Map<string, { seq: number | undefined; who: string }>();
+  // `who` is a function: a million-push run names a stamp's holder only when it reports one.
+  const first = new Map<string, { seq: number | undefined; who: () => string }>();
   const reported = new Set<string>();
   const once = (key: string): boolean => {
     if (reported.has(key)) return false;
@@ -27,9 +28,9 @@ export function checkMsgSeq(index: Index, sink: Sink): void {
     return true;
   };
   const show = (seq: number | undefined): string => (seq === undefined ? 'no seq' : `seq ${seq}`);
-  const observe = (msgId: string, convId: string, seq: number | undefined, who: string, where: { user: string; device: string }): void => {
+  const observe = (msgId: string, convId: string, seq: number | undefined, who: () => string, where: { user: string; device: string }): void => {
     if (seq !== undefined && !(Number.isInteger(seq) && seq >= 1) && once(`bad\n${msgId}`)) {
-      sink.report('msg-seq', { ...where, convId }, () => `${msgId} of ${convId} has seq ${seq} (${who}): a stored message's seq is a whole number ≥ 1`);
+      sink.report('msg-seq', { ...where, convId }, () => `${msgId} of ${convId} has seq ${seq} (${who()}): a stored message's seq is a whole number ≥ 1`);
     }
     const f = first.get(msgId);
     if (!f) {
@@ -37,13 +38,13 @@ export function checkMsgSeq(index: Index, sink: Sink): void {
       return;
     }
     if (f.seq === seq || !once(`two\n${msgId}\n${show(seq)}`)) return;
-    sink.report('msg-seq', { ...where, convId }, () => `${msgId} of ${convId} has ${show(f.seq)} (${f.who}) and ${show(seq)} (${who})`);
+    sink.report('msg-seq', { ...where, convId }, () => `${msgId} of ${convId} has ${show(f.seq)} (${f.who()}) and ${show(seq)} (${who()})`);
   };
   for (const s of index.record.sends) {
     if (!s.ack || s.error !== undefined) continue;
     const { msgId, convId, seq } = s.ack;
     const where = { user: s.user, device: s.device };
-    const who = `${s.user}@${s.device} ack`;
+    const who = () => `${s.user}@${s.device} ack`;
     if (s.persist && seq === undefined && once(`none\n${msgId}`)) {
       sink.report('msg-seq', { ...where, convId }, () => `${msgId} of ${convId} is stored but its ack (${s.user}@${s.device}) has no seq`);
     }
@@ -53,6 +54,7 @@ export function checkMsgSeq(index: Index, sink: Sink): void {
     observe(msgId, convId, seq, who, where);
   }
   for (const d of index.devices) {
-    for (const m of d.seen) observe(m.msgId, m.convId, m.seq, `${d.name} ${m.via}${m.via === 'PUSH' || m.via === 'SEND_ACK' ? '' : ` at ${ms(m.at)} ms`}`, { user: d.user, device: d.device });
+    const where = { user: d.user, device: d.device };
+    for (const m of d.seen) observe(m.msgId, m.convId, m.seq, () => `${d.name} ${m.via}${m.via === 'PUSH' || m.via === 'SEND_ACK' ? '' : ` at ${ms(m.at)} ms`}`, where);
   }
 }
