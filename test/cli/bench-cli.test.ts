@@ -57,3 +57,16 @@ describe('im bench (command line)', () => {
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(message as RegExp)]);
   });
 });
+
+describe('im bench --duration', () => {
+  it('takes seconds as the issue writes them (--duration S): senders stop after that long, whatever --messages says', async () => {
+    const run = await runIm(['bench', 'pairs', '--users', '2', '--duration', '1', '--no-baseline', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [result] = (JSON.parse(run.stdout) as BenchReport).results;
+    expect(result!.case).toMatchObject({ durationS: 1 });
+    expect(result!.case.title).toMatch(/for 1 s/);
+    // about a second of sending (not 1 ms, not 2,000 messages' worth), and every message delivered
+    expect(result!.im.seconds).toBeGreaterThanOrEqual(1);
+    expect(result!.im.lost).toBe(0);
+  }, 60_000);
+});

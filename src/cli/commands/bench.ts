@@ -24,6 +24,11 @@ interface BenchFlags {
 
 const collect = (v: string, all: string[]) => [...all, v];
 
+/** --duration: a bare number is seconds (the issue's `--duration S`); 500ms, 10s and 2m work too. */
+function seconds(v: string): number {
+  return duration(/^\d+(\.\d+)?$/.test(v) ? `${v}s` : v) / 1000;
+}
+
 /** Errors of the bench's own modules that the user fixes on the command line: usage errors. */
 function asUserError(e: unknown): unknown {
   if (e instanceof CaseError || e instanceof ThresholdError || e instanceof BenchSetupError || e instanceof CompareError) return new UserError(e.message, EXIT.USAGE);
@@ -49,7 +54,7 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--users <n>', 'users per case instead of the defaults (pairs: n/2 pairs; group types: members; connect, idle: connections)').argParser(wholeNumber(2)))
     .addOption(new Option('--messages <n>', 'messages per sender instead of the defaults').argParser(wholeNumber(1)))
     .addOption(new Option('--window <n>', 'SENDs a sender keeps unacknowledged (default 32; latency always 1)').argParser(wholeNumber(1, 10_000)))
-    .addOption(new Option('--duration <duration>', 'send for this long (e.g. 10s) instead of a number of messages').argParser(duration))
+    .addOption(new Option('--duration <seconds>', 'send for this many seconds (10, or 10s, 2m) instead of a number of messages').argParser(seconds))
     .addOption(new Option('--runs <n>', 'run each case n times; figures are the median run, and the spread is the noise band compare uses').default(1).argParser(wholeNumber(1, 50)))
     .addOption(new Option('--json', 'print the report as JSON on stdout instead of tables (progress stays on stderr)'))
     .addOption(new Option('--out <file>', 'also write the JSON report to FILE, for im bench compare'))
@@ -80,7 +85,7 @@ Examples:
           ...(flags.users === undefined ? {} : { users: flags.users }),
           ...(flags.messages === undefined ? {} : { messages: flags.messages }),
           ...(flags.window === undefined ? {} : { window: flags.window }),
-          ...(flags.duration === undefined ? {} : { durationS: flags.duration / 1000 }),
+          ...(flags.duration === undefined ? {} : { durationS: flags.duration }),
         });
         const code = await runBenchCommand(
           {
