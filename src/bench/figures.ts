@@ -8,8 +8,6 @@ import type { CaseResult, Measure, WorkloadName } from './types.js';
 export interface Figure {
   /** Its unit as written after a threshold's number and in tables. */
   unit: 'msg/s' | 'ms' | '%' | 'MB' | 'KiB' | '×' | '';
-  /** true when a larger value is better (throughput); false for latency, memory, losses. */
-  higherIsBetter: boolean;
   /** The value, or undefined when the case does not measure it (RSS of a remote server). */
   read(result: CaseResult): number | undefined;
 }
@@ -17,19 +15,19 @@ export interface Figure {
 const fromIm = (pick: (m: Measure) => number | undefined) => (r: CaseResult) => pick(r.im);
 
 export const FIGURES = {
-  msgs: { unit: 'msg/s', higherIsBetter: true, read: fromIm((m) => m.messagesPerSec) },
-  deliveries: { unit: 'msg/s', higherIsBetter: true, read: fromIm((m) => m.deliveriesPerSec) },
-  p50: { unit: 'ms', higherIsBetter: false, read: fromIm((m) => (m.latency.count ? m.latency.p50 : undefined)) },
-  p95: { unit: 'ms', higherIsBetter: false, read: fromIm((m) => (m.latency.count ? m.latency.p95 : undefined)) },
-  p99: { unit: 'ms', higherIsBetter: false, read: fromIm((m) => (m.latency.count ? m.latency.p99 : undefined)) },
-  max: { unit: 'ms', higherIsBetter: false, read: fromIm((m) => (m.latency.count ? m.latency.max : undefined)) },
-  cpu: { unit: '%', higherIsBetter: false, read: fromIm((m) => m.cpuPercent) },
-  rss: { unit: 'MB', higherIsBetter: false, read: fromIm((m) => m.peakRssMb) },
-  kib: { unit: 'KiB', higherIsBetter: false, read: fromIm((m) => m.kibPerConnection) },
-  lost: { unit: '', higherIsBetter: false, read: fromIm((m) => m.lost) },
-  duplicates: { unit: '', higherIsBetter: false, read: fromIm((m) => m.duplicates) },
-  errors: { unit: '', higherIsBetter: false, read: fromIm((m) => m.errors) },
-  ratio: { unit: '×', higherIsBetter: true, read: (r) => r.ratio },
+  msgs: { unit: 'msg/s', read: fromIm((m) => m.messagesPerSec) },
+  deliveries: { unit: 'msg/s', read: fromIm((m) => m.deliveriesPerSec) },
+  p50: { unit: 'ms', read: fromIm((m) => (m.latency.count ? m.latency.p50 : undefined)) },
+  p95: { unit: 'ms', read: fromIm((m) => (m.latency.count ? m.latency.p95 : undefined)) },
+  p99: { unit: 'ms', read: fromIm((m) => (m.latency.count ? m.latency.p99 : undefined)) },
+  max: { unit: 'ms', read: fromIm((m) => (m.latency.count ? m.latency.max : undefined)) },
+  cpu: { unit: '%', read: fromIm((m) => m.cpuPercent) },
+  rss: { unit: 'MB', read: fromIm((m) => m.peakRssMb) },
+  kib: { unit: 'KiB', read: fromIm((m) => m.kibPerConnection) },
+  lost: { unit: '', read: fromIm((m) => m.lost) },
+  duplicates: { unit: '', read: fromIm((m) => m.duplicates) },
+  errors: { unit: '', read: fromIm((m) => m.errors) },
+  ratio: { unit: '×', read: (r) => r.ratio },
 } as const satisfies Record<string, Figure>;
 
 export type FigureName = keyof typeof FIGURES;

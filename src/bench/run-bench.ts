@@ -100,9 +100,11 @@ function warningsOf(c: Case, kind: TargetKind, runs: readonly Measure[]): string
   const who = kind === 'im' ? 'im' : 'the relay';
   const n = (x: number) => x.toLocaleString('en');
   const inRuns = (k: number) => (runs.length > 1 ? ` (${k} of ${runs.length} runs)` : '');
+  /** The runs where `when` holds, and the one of them with the largest `pick`. */
   const worst = (pick: (m: Measure) => number, when: (m: Measure) => boolean) => {
     const hit = runs.filter(when);
-    return { count: hit.length, max: Math.max(0, ...hit.map(pick)), at: hit.reduce<Measure | undefined>((a, m) => (!a || pick(m) > pick(a) ? m : a), undefined) };
+    const at = hit.reduce<Measure | undefined>((a, m) => (!a || pick(m) > pick(a) ? m : a), undefined);
+    return { count: hit.length, max: at === undefined ? 0 : pick(at), at };
   };
   const out: string[] = [];
   // Over a phase shorter than a second the driver's CPU is mostly its start-up: no verdict.

@@ -1,3 +1,4 @@
+import { CmdType } from '../protocol/codes.js';
 import { parseServerFrame } from '../protocol/decode.js';
 import type { PushFrame, ServerFrame } from '../protocol/frames.js';
 
@@ -10,12 +11,14 @@ import type { PushFrame, ServerFrame } from '../protocol/frames.js';
  * options. Only texts that are equal but for the pts value share, so nothing a server sent
  * differently is ever folded together.
  */
+const PUSH_MARK = `"cmd":${CmdType.PUSH}`;
+
 export class FrameSharer {
   /** The text with its pts value cut out → the first frame parsed from such a text. */
   readonly #seen = new Map<string, PushFrame>();
 
   parse(text: string): ServerFrame | undefined {
-    if (!text.includes('"cmd":20')) return parseServerFrame(text);
+    if (!text.includes(PUSH_MARK)) return parseServerFrame(text);
     const at = text.lastIndexOf('"pts":');
     let end = at + 6;
     if (at >= 0) while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
@@ -27,7 +30,7 @@ export class FrameSharer {
     }
     const frame = parseServerFrame(text);
     // Shared only when the digits cut out are the stamp's pts (not a "pts" key of the content).
-    const stamp = frame?.header.cmd === 20 ? (frame as PushFrame).stamp : undefined;
+    const stamp = frame?.header.cmd === CmdType.PUSH ? (frame as PushFrame).stamp : undefined;
     if (stamp && typeof stamp === 'object' && (at < 0 ? stamp.pts === undefined : stamp.pts === Number(text.slice(at + 6, end)))) this.#seen.set(key, frame as PushFrame);
     return frame;
   }

@@ -1,4 +1,5 @@
-import { type Command, CommanderError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { exitWith, usageExit } from '../command-exits.js';
 import { CaseError, casesFor } from '../../bench/cases.js';
 import { CompareError } from '../../bench/compare.js';
 import { BenchSetupError } from '../../bench/run-bench.js';
@@ -33,15 +34,6 @@ function seconds(v: string): number {
 function asUserError(e: unknown): unknown {
   if (e instanceof CaseError || e instanceof ThresholdError || e instanceof BenchSetupError || e instanceof CompareError) return new UserError(e.message, EXIT.USAGE);
   return e;
-}
-
-function usageExit(err: CommanderError): never {
-  throw err.exitCode === EXIT.FAILURE ? new CommanderError(EXIT.USAGE, err.code, err.message) : err;
-}
-
-/** Exits once stdout has taken everything, so a report piped to a file is never cut short. */
-function exitWith(code: number): void {
-  process.stdout.write('', () => process.exit(code));
 }
 
 export function registerBench(program: Command): void {

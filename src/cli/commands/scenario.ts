@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { type Command, CommanderError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { exitWith, usageExit } from '../command-exits.js';
 import { REPORTER_NAMES, type ReporterName } from '../../runner/reporters/index.js';
 import { USAGE } from '../services/collect-files.js';
 import { runScenarioCheck } from '../services/scenario-check.js';
@@ -66,14 +67,6 @@ function clusterOf(flags: RunFlags): { nodes: number; db: string; bus: string } 
   return { nodes: flags.cluster, db: flags.db, bus: flags.bus };
 }
 
-/**
- * Bad flags and missing arguments are usage errors: exit 2, like a file that does not load.
- * Commander has printed the one `im: error: …` line already (src/cli/main.ts sets its output).
- */
-function usageExit(err: CommanderError): never {
-  throw err.exitCode === 1 ? new CommanderError(USAGE, err.code, err.message) : err;
-}
-
 interface RunFlags {
   server?: string[];
   cluster?: number;
@@ -100,11 +93,6 @@ function interruptSignal(): AbortSignal {
     process.once('SIGINT', () => process.exit(130));
   });
   return controller.signal;
-}
-
-/** Exits once stdout has taken everything, so a report piped to a file is never cut short. */
-function exitWith(code: number): void {
-  process.stdout.write('', () => process.exit(code));
 }
 
 function registerRun(scenario: Command): void {
