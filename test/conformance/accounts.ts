@@ -172,6 +172,34 @@ export function describeAccounts(factory: StoreFactory): void {
       expect(await store().relation('alice', 'carol')).toEqual({ allowStrangers: false, blocked: false, friends: false });
       expect((await store().relation('carol', 'alice'))?.allowStrangers).toBe(true);
     });
+
+    // A store may keep these answers (SQLite does): each change must show in both directions
+    // right after it, whichever side made it.
+    it('shows every change at once, in both directions, after both were asked', async () => {
+      for (const id of ['ann', 'ben']) await store().createUsers([user(id)]);
+      const both = async () => [await store().relation('ann', 'ben'), await store().relation('ben', 'ann')];
+      const plain = { allowStrangers: true, blocked: false, friends: false };
+      expect(await both()).toEqual([plain, plain]);
+      await store().addFriend('ann', 'ben');
+      await store().addFriend('ben', 'ann');
+      expect((await both()).map((r) => r?.friends)).toEqual([true, true]);
+      await store().block('ann', 'ben');
+      expect((await both()).map((r) => r?.blocked)).toEqual([true, true]);
+      await store().unblock('ann', 'ben');
+      expect((await both()).map((r) => r?.blocked)).toEqual([false, false]);
+      await store().removeFriend('ben', 'ann');
+      expect((await both()).map((r) => r?.friends)).toEqual([false, false]);
+      await store().setAllowStrangers('ben', false);
+      expect((await both()).map((r) => r?.allowStrangers)).toEqual([false, true]);
+      await store().setAllowStrangers('ben', true);
+      expect((await both()).map((r) => r?.allowStrangers)).toEqual([true, true]);
+    });
+
+    it('finds a user created after a lookup that missed', async () => {
+      expect(await store().relation('ann', 'late')).toBeUndefined();
+      await store().createUsers([user('ann'), user('late')]);
+      expect(await store().relation('ann', 'late')).toEqual({ allowStrangers: true, blocked: false, friends: false });
+    });
   });
 
   describe('blocks', () => {

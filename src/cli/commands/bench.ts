@@ -6,7 +6,6 @@ import { BenchSetupError } from '../../bench/run-bench.js';
 import { parseThreshold, ThresholdError, type Threshold } from '../../bench/thresholds.js';
 import { WORKLOADS } from '../../bench/types.js';
 import { duration, serverUrls, wholeNumber } from '../flag-parsers.js';
-import { runBenchCommand, runBenchCompare } from '../services/bench.js';
 import { EXIT, UserError } from '../user-error.js';
 
 interface BenchFlags {
@@ -79,6 +78,7 @@ Examples:
           ...(flags.window === undefined ? {} : { window: flags.window }),
           ...(flags.duration === undefined ? {} : { durationS: flags.duration }),
         });
+        const { runBenchCommand } = await import('../services/bench.js');
         const code = await runBenchCommand(
           {
             cases,
@@ -115,8 +115,9 @@ Examples:
   $ im bench compare before.json after.json`,
     )
     .exitOverride(usageExit)
-    .action((a: string, b: string) => {
+    .action(async (a: string, b: string) => {
       try {
+        const { runBenchCompare } = await import('../services/bench.js');
         exitWith(runBenchCompare(a, b, { stdout: process.stdout }));
       } catch (e) {
         throw asUserError(e);

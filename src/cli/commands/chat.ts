@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { runChat, type ChatOptions } from '../services/chat.js';
+import type { ChatOptions } from '../services/chat.js';
 
 export function registerChat(program: Command): void {
   program
@@ -25,5 +25,5 @@ Examples:
   $ im chat alice bob --server http://127.0.0.1:7701,http://127.0.0.1:7702   # alice on node 1, bob on node 2
   $ im chat alice bob --embedded --record dm.yaml && im scenario run dm.yaml`,
     )
-    .action(async (users: string[], opts: ChatOptions) => runChat(users, opts));
+    .action(async (users: string[], opts: ChatOptions) => (await import('../services/chat.js')).runChat(users, opts));
 }

@@ -3,8 +3,6 @@ import { type Command, Option } from 'commander';
 import { exitWith, usageExit } from '../command-exits.js';
 import { REPORTER_NAMES, type ReporterName } from '../../runner/reporters/index.js';
 import { USAGE } from '../services/collect-files.js';
-import { runScenarioCheck } from '../services/scenario-check.js';
-import { runScenarioRun } from '../services/scenario-run.js';
 import { serverUrls } from '../flag-parsers.js';
 import { theme } from '../theme.js';
 import { UserError } from '../user-error.js';
@@ -131,6 +129,7 @@ Examples:
     )
     .exitOverride(usageExit)
     .action(async (paths: string[], flags: RunFlags) => {
+      const { runScenarioRun } = await import('../services/scenario-run.js');
       const code = await runScenarioRun(
         {
           paths,
@@ -177,6 +176,7 @@ Examples:
     )
     .exitOverride(usageExit)
     .action(async (files: string[], flags: { json?: boolean }) => {
+      const { runScenarioCheck } = await import('../services/scenario-check.js');
       exitWith(await runScenarioCheck(files, { stdout: process.stdout, stderr: process.stderr, theme }, { json: flags.json === true }));
     });
 }

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS } from '../../server/config.js';
 import { MAX_NODE_ID } from '../../server/snowflake.js';
 import { duration, wholeNumber } from '../flag-parsers.js';
-import { runServe, type ServeOptions } from '../services/serve.js';
+import type { ServeOptions } from '../services/serve.js';
 
 // The parsers throw InvalidArgumentError, not UserError: commander then knows whether the value
 // came from the flag or from its IM_* variable, and main.ts words the error naming that one.
@@ -80,6 +80,7 @@ Examples:
   $ im serve --metrics-token scrape-secret --max-devices 4   # guarded /metrics, 4 devices per user`,
     )
     .action(async (flags: Omit<ServeOptions, 'fromEnv' | 'json'> & { json?: boolean }, cmd: Command) =>
-      runServe({ ...flags, json: flags.json === true, fromEnv: setFromEnv(cmd) }),
+      // Loaded on use, as in every command: `im serve` never loads the chat UI or the runner.
+      (await import('../services/serve.js')).runServe({ ...flags, json: flags.json === true, fromEnv: setFromEnv(cmd) }),
     );
 }

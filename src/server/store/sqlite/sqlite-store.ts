@@ -27,6 +27,7 @@ import { GroupStatements } from './group-statements.js';
 import { MessageStatements } from './message-statements.js';
 import { openDatabase } from './open-database.js';
 import { SocialStatements } from './social-statements.js';
+import { RelationCache } from './relation-cache.js';
 import { UserStatements } from './user-statements.js';
 
 export { StoreOpenError } from './store-open-error.js';
@@ -64,6 +65,7 @@ interface Parts {
  */
 export class SqliteStore implements MessageStore {
   private parts: Parts | undefined;
+  private readonly relations = new RelationCache();
 
   private constructor(
     private readonly path: string,
@@ -164,16 +166,28 @@ export class SqliteStore implements MessageStore {
 
   /** @throws ImError USER_NOT_FOUND */
   async setAllowStrangers(userId: string, allow: boolean): Promise<void> {
-    this.live().users.setAllowStrangers(userId, allow);
+    try {
+      this.live().users.setAllowStrangers(userId, allow);
+    } finally {
+      this.relations.forgetUser(userId);
+    }
   }
 
   // ---- friends and blocks ------------------------------------------------------------------
   async addFriend(userId: string, friendId: string): Promise<'pending' | 'friends'> {
-    return this.live().social.addFriend(userId, friendId);
+    try {
+      return this.live().social.addFriend(userId, friendId);
+    } finally {
+      this.relations.forgetPair(userId, friendId);
+    }
   }
 
   async removeFriend(userId: string, friendId: string): Promise<void> {
-    this.live().social.removeFriend(userId, friendId);
+    try {
+      this.live().social.removeFriend(userId, friendId);
+    } finally {
+      this.relations.forgetPair(userId, friendId);
+    }
   }
 
   async listFriends(userId: string): Promise<FriendList> {
@@ -185,15 +199,24 @@ export class SqliteStore implements MessageStore {
   }
 
   async block(userId: string, blockedId: string): Promise<void> {
-    this.live().social.block(userId, blockedId);
+    try {
+      this.live().social.block(userId, blockedId);
+    } finally {
+      this.relations.forgetPair(userId, blockedId);
+    }
   }
 
   async unblock(userId: string, blockedId: string): Promise<void> {
-    this.live().social.unblock(userId, blockedId);
+    try {
+      this.live().social.unblock(userId, blockedId);
+    } finally {
+      this.relations.forgetPair(userId, blockedId);
+    }
   }
 
   async relation(from: string, to: string): Promise<PairRelation | undefined> {
-    return this.live().social.relation(from, to);
+    const { social } = this.live();
+    return this.relations.get(from, to, () => social.relation(from, to));
   }
 
   async blockersOf(userId: string, among: readonly string[]): Promise<string[]> {
