@@ -3,6 +3,7 @@ import { CLIENT_CMDS, CmdType, ConvType, ErrorCode, MsgType, PROTOCOL_VERSION, i
 import type { ClientFrame, Content, ServerFrame } from './frames.js';
 import { ID_PATTERN } from './ids.js';
 import { DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_OPTIONS_BYTES, jsonBytes, nestedDeeperThan } from './limits.js';
+import { plainHeader, plainSend, type PlainSendParts } from './plain-frames.js';
 
 export interface ProtocolError {
   code: ErrorCode;
@@ -25,7 +26,8 @@ const positive = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const url = z.string().min(1).max(4096);
 const seconds = z.number().nonnegative().finite();
 
-const header = z.object({
+/** Exported for test/protocol/plain-frames.test.ts, which holds plain-frames.ts to it. */
+export const header = z.object({
   version: z.number().int().optional(),
   cmd: z.number().int(),
   reqId: z.string().min(1).max(128).optional(),
@@ -53,11 +55,14 @@ const messageContent: Readonly<Record<number, z.ZodType<Content>>> = {
 
 /** Why `content` does not fit `msgType` (§3 MsgType table), or undefined when it does. */
 export function checkMessageContent(msgType: number, content: unknown): string | undefined {
+  // The common case without zod: TEXT's one rule (content is already known to be an object).
+  if (msgType === MsgType.TEXT && typeof (content as { text?: unknown } | null)?.text === 'string') return undefined;
   const parsed = messageContent[msgType]?.safeParse(content);
   return parsed && !parsed.success ? describe(parsed.error, 'content.') : undefined;
 }
 
-const sendBody = z.object({
+/** Exported for test/protocol/plain-frames.test.ts, which holds plain-frames.ts to it. */
+export const sendBody = z.object({
   route: z.object({
     convType: z.number().int().refine(isConvType, 'is not a ConversationType (1-8)'),
     msgType: z.number().int().refine(isMsgType, 'is not a MsgType'),
@@ -117,20 +122,23 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
   }
   const obj = json as Record<string, unknown>;
   // First, before anything walks the frame recursively (zod, JSON.stringify, the store).
-  if (nestedDeeperThan(obj, maxDepth)) {
+  if (mayNestDeeperThan(raw, maxDepth) && nestedDeeperThan(obj, maxDepth)) {
     return fail(ErrorCode.BAD_FRAME, `frame is nested deeper than ${maxDepth} levels`, shallowReqId(obj));
   }
-  const h = header.safeParse(obj.header);
-  if (!h.success) {
-    return fail(ErrorCode.BAD_FRAME, describe(h.error, 'header.'), shallowReqId(obj));
+  // A plainly valid header or SEND is read without zod; anything else goes to zod, which words the error.
+  let headerData = plainHeader(obj.header);
+  if (!headerData) {
+    const h = header.safeParse(obj.header);
+    if (!h.success) return fail(ErrorCode.BAD_FRAME, describe(h.error, 'header.'), shallowReqId(obj));
+    headerData = h.data;
   }
-  const { reqId, cmd } = h.data;
-  const version = h.data.version ?? PROTOCOL_VERSION;
+  const { reqId, cmd } = headerData;
+  const version = headerData.version ?? PROTOCOL_VERSION;
   if (version !== PROTOCOL_VERSION) {
     return fail(ErrorCode.UNSUPPORTED_VERSION, `header.version ${version} is not supported (this server speaks ${PROTOCOL_VERSION})`, reqId);
   }
   if (!CLIENT_CMDS.has(cmd)) return fail(ErrorCode.UNKNOWN_CMD, `header.cmd ${cmd} is not a client command`, reqId);
-  const frameHeader = { ...h.data, version };
+  const frameHeader = { ...headerData, version };
 
   // Only a frame bigger than the limit can hold content bigger than it: JSON.stringify never
   // lengthens what JSON.parse read, so the common case skips the re-serialisation.
@@ -140,15 +148,19 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
     raw.length > maxOptionsBytes / 4 && jsonBytes(obj.options ?? {}) > maxOptionsBytes;
 
   if (cmd === CmdType.SEND) {
-    const body = sendBody.safeParse(obj);
-    if (!body.success) return fail(ErrorCode.BAD_FRAME, describe(body.error, ''), reqId);
+    let data: PlainSendParts | undefined = plainSend(obj);
+    if (!data) {
+      const body = sendBody.safeParse(obj);
+      if (!body.success) return fail(ErrorCode.BAD_FRAME, describe(body.error, ''), reqId);
+      data = body.data;
+    }
     if (contentTooLarge()) {
       return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
     }
     if (optionsTooLarge()) {
       return fail(ErrorCode.CONTENT_TOO_LARGE, `options is over ${maxOptionsBytes} bytes`, reqId);
     }
-    const { route } = body.data;
+    const { route } = data;
     // The client's own object, not zod's copy: a copy drops an own `__proto__` key, and content
     // must be stored exactly as sent.
     const content = obj.content as Content;
@@ -157,7 +169,7 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
     }
     const invalid = checkMessageContent(route.msgType, content);
     if (invalid) return fail(ErrorCode.BAD_FRAME, invalid, reqId);
-    const control = { ...body.data.control };
+    const control = { ...data.control };
     if (route.msgType === MsgType.TYPING) control.persist = false;
     return {
       ok: true,
@@ -166,7 +178,7 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
         route: { convType: route.convType as ConvType, msgType: route.msgType as MsgType, to: route.to },
         content,
         control,
-        options: body.data.options ?? {},
+        options: data.options ?? {},
       },
     };
   }
@@ -178,6 +190,19 @@ export function decode(raw: string, options: DecodeOptions = {}): DecodeResult {
   }
   if (contentTooLarge()) return fail(ErrorCode.CONTENT_TOO_LARGE, `content is over ${maxContentBytes} bytes`, reqId);
   return { ok: true, frame: { header: frameHeader, content: parsed.data } as ClientFrame };
+}
+
+/**
+ * False when `raw` cannot hold objects nested deeper than `max`: each level needs its own `{` or
+ * `[`, so a frame with no more of them than `max` is not walked (nearly every frame).
+ */
+function mayNestDeeperThan(raw: string, max: number): boolean {
+  let opening = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if ((c === 0x7b || c === 0x5b) && ++opening > max) return true;
+  }
+  return false;
 }
 
 /** header.reqId when it is a string, read without walking anything else. */

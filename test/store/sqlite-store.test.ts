@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqliteStore, StoreOpenError } from '../../src/server/store/sqlite/sqlite-store.js';
 import { LATEST_VERSION, MIGRATIONS, applyMigrations } from '../../src/server/store/sqlite/migrations.js';
 import type { Migration } from '../../src/server/store/sqlite/migrations.js';
@@ -43,15 +43,40 @@ function openError(path: string): unknown {
 }
 
 describe('SqliteStore on a file', () => {
-  it('runs with WAL, synchronous=NORMAL, foreign keys and an exclusive lock', async () => {
-    const store = SqliteStore.open(tempFile());
+  it('runs with WAL, synchronous=NORMAL and foreign keys, locked for this process by its -lock file', async () => {
+    const path = tempFile();
+    const store = SqliteStore.open(path);
     expect(store.settings()).toMatchObject({
       journalMode: 'wal',
       synchronous: 1,
       foreignKeys: true,
-      lockingMode: 'exclusive',
       schemaVersion: LATEST_VERSION,
     });
+    const lock = new Database(`${path}-lock`, { timeout: 0 });
+    expect(() => lock.exec('BEGIN IMMEDIATE')).toThrow(/locked/);
+    lock.close();
+    await store.close();
+  });
+
+  it('checkpoints in its own thread: the serving connection never does, and the pages reach the file', async () => {
+    const path = tempFile();
+    const store = SqliteStore.open(path);
+    await store.createUsers([user('alice'), user('bob')]);
+    const sizeAtOpen = statSync(path).size;
+    for (let i = 0; i < 20; i++) await store.appendMessages(Array.from({ length: 50 }, (_, j) => pairMessage('alice', 'bob', { content: { text: `m${i}-${j}` } })));
+    // Nothing on this connection would move the WAL into the file: only the checkpointer's thread.
+    expect(store.settings()).toMatchObject({ walAutocheckpoint: 0 });
+    await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(sizeAtOpen), { timeout: 10_000, interval: 50 });
+    await store.close();
+  });
+
+  it('can be read by another connection while it serves (the sqlite3 shell, say)', async () => {
+    const path = tempFile();
+    const store = SqliteStore.open(path);
+    await store.createUsers([user('alice')]);
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare('SELECT user_id FROM users').pluck().all()).toEqual(['alice']);
+    reader.close();
     await store.close();
   });
 

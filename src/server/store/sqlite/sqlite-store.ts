@@ -25,7 +25,7 @@ import { ConversationStatements } from './conversation-statements.js';
 import { Counters } from './counters.js';
 import { GroupStatements } from './group-statements.js';
 import { MessageStatements } from './message-statements.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase, type OpenDatabase } from './open-database.js';
 import { SocialStatements } from './social-statements.js';
 import { RelationCache } from './relation-cache.js';
 import { UserStatements } from './user-statements.js';
@@ -46,6 +46,8 @@ export interface SqliteSettings {
   synchronous: number;
   foreignKeys: boolean;
   lockingMode: string;
+  /** WAL pages between the serving connection's own checkpoints; 0 while the checkpointer thread does them. */
+  walAutocheckpoint: number;
 }
 
 interface Parts {
@@ -59,8 +61,9 @@ interface Parts {
 
 /**
  * The MessageStore port over one SQLite file (better-sqlite3, synchronous under the async port).
- * The file is exclusively locked while open: this process is its only writer, which is what lets
- * maxSeq and pts live in memory (counters.ts) instead of being read or written per message.
+ * The file is locked for this process while open (open-database.ts): it is the only writer, which
+ * is what lets maxSeq and pts live in memory (counters.ts) instead of being read or written per
+ * message.
  * All SQL lives in the *-statements classes beside this file, prepared once at open.
  */
 export class SqliteStore implements MessageStore {
@@ -69,9 +72,10 @@ export class SqliteStore implements MessageStore {
 
   private constructor(
     private readonly path: string,
-    db: Database,
+    private readonly file: OpenDatabase,
     now: () => number,
   ) {
+    const { db } = file;
     const counters = new Counters(db);
     this.parts = {
       db,
@@ -88,11 +92,11 @@ export class SqliteStore implements MessageStore {
    * @throws StoreOpenError when the file cannot be used (see open-database.ts)
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    const db = openDatabase(path);
+    const opened = openDatabase(path);
     try {
-      return new SqliteStore(path, db, options.now ?? Date.now);
+      return new SqliteStore(path, opened, options.now ?? Date.now);
     } catch (e) {
-      db.close();
+      opened.close();
       throw e;
     }
   }
@@ -107,6 +111,7 @@ export class SqliteStore implements MessageStore {
       synchronous: pragma('synchronous') as number,
       foreignKeys: pragma('foreign_keys') === 1,
       lockingMode: pragma('locking_mode') as string,
+      walAutocheckpoint: pragma('wal_autocheckpoint') as number,
     };
   }
 
@@ -118,7 +123,7 @@ export class SqliteStore implements MessageStore {
   async close(): Promise<void> {
     const parts = this.parts;
     this.parts = undefined;
-    parts?.db.close();
+    if (parts) this.file.close();
   }
 
   async getOrInitMeta(key: string, init: () => string): Promise<string> {
