@@ -15,6 +15,18 @@ export class LatencyHistogram {
     this.#h.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** The histogram as a string, to hand to another thread's `add`. */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.#h);
+  }
+
+  /** Adds the latencies another histogram recorded (given as `encode()` made it). */
+  add(encoded: string): void {
+    const other = hdr.decodeFromCompressedBase64(encoded);
+    this.#h.add(other);
+    other.destroy();
+  }
+
   get count(): number {
     return this.#h.totalCount;
   }

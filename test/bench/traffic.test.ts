@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { closeAll, openAll } from '../../src/bench/driver/sockets.js';
-import { runTraffic } from '../../src/bench/driver/traffic.js';
+import { localReceivers, runTraffic } from '../../src/bench/driver/traffic.js';
 import { startRelay, type Relay } from '../../src/bench/relay/relay-server.js';
 import { CmdType, ConvType } from '../../src/protocol/codes.js';
 import { decode } from '../../src/protocol/decode.js';
@@ -50,7 +50,7 @@ describe('bench traffic', () => {
       }),
     );
     const [a] = await connect(`http://127.0.0.1:${(wss.address() as AddressInfo).port}`, ['a']);
-    const { done } = runTraffic({ senders: [{ socket: a!, convType: ConvType.GROUP, to: 'g-1.x', recipients: 0 }], receivers: [], messages: 5, window: 2, round: 'r1' });
+    const { done } = runTraffic({ senders: [{ socket: a!, convType: ConvType.GROUP, to: 'g-1.x', recipients: 0 }], receivers: localReceivers([]), messages: 5, window: 2, round: 'r1' });
     const run = await done;
     expect(run.acked).toBe(5);
     expect(frames).toHaveLength(5);
@@ -73,7 +73,7 @@ describe('bench traffic', () => {
         { socket: s2!, convType: ConvType.SINGLE, to: 'r2', recipients: 1 },
         { socket: o!, convType: ConvType.GROUP, to: 'g', recipients: 3 },
       ],
-      receivers: [r1!, r2!, m1!, m2!, m3!],
+      receivers: localReceivers([r1!, r2!, m1!, m2!, m3!]),
       messages: 40,
       window: 8,
       round: 'r2',
@@ -87,7 +87,7 @@ describe('bench traffic', () => {
     const r = await relay();
     const [a] = await connect(r.httpUrl, ['a']);
     const twice = { socket: a!, convType: ConvType.SINGLE, to: 'b', recipients: 1 };
-    expect(() => runTraffic({ senders: [twice, { ...twice, to: 'c' }], receivers: [], messages: 1, window: 1, round: 'r' })).toThrow(/a socket of its own/);
+    expect(() => runTraffic({ senders: [twice, { ...twice, to: 'c' }], receivers: localReceivers([]), messages: 1, window: 1, round: 'r' })).toThrow(/a socket of its own/);
   });
 
   it('reports a PUSH that comes twice as a duplicate, and one that never comes as missing after the stall', async () => {
@@ -105,7 +105,7 @@ describe('bench traffic', () => {
       });
     });
     const [a, b] = await connect(`http://127.0.0.1:${(wss.address() as AddressInfo).port}`, ['a', 'b']);
-    const { done } = runTraffic({ senders: [{ socket: a!, convType: ConvType.SINGLE, to: 'b', recipients: 1 }], receivers: [b!], messages: 10, window: 1, round: 'r3', stallMs: 300 });
+    const { done } = runTraffic({ senders: [{ socket: a!, convType: ConvType.SINGLE, to: 'b', recipients: 1 }], receivers: localReceivers([b!]), messages: 10, window: 1, round: 'r3', stallMs: 300 });
     const run = await done;
     expect(run).toMatchObject({ acked: 10, expected: 10, deliveries: 5, duplicates: 5 });
   });

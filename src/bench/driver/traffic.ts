@@ -1,14 +1,48 @@
 import type { RawData } from 'ws';
 import { CmdType, MsgType, PROTOCOL_VERSION, type ConvType } from '../../protocol/codes.js';
 import { LatencyHistogram } from '../histogram.js';
+import { isCmd, PushCounter, wallNow } from './push-counter.js';
 import type { BenchSocket } from './sockets.js';
 
 /**
  * The message engine of every message workload: senders keep `window` SENDs unacknowledged,
- * recipients count PUSHes, and each PUSH's end-to-end latency comes from the send time the
- * message itself carries. Raw strings on the hot path (a substring test, one slice), so the
- * driver stays cheap beside the server it measures.
+ * recipients count PUSHes (push-counter.ts), on this thread or on receiver threads
+ * (receiver-threads.ts), and each PUSH's end-to-end latency comes from the send time the message
+ * itself carries.
  */
+
+/** Where a round's PUSHes are counted. */
+export interface PushReceivers {
+  /** Starts counting into `run`; calls `progressed` whenever its deliveries may have grown. */
+  start(run: TrafficRun, progressed: () => void): void;
+  /** Stops counting; resolves once the run's deliveries, duplicates, latency and lastDeliveryAt are final. */
+  stop(run: TrafficRun): Promise<void>;
+}
+
+/** PUSHes counted on this thread, as its sockets read them. */
+export function localReceivers(sockets: readonly BenchSocket[]): PushReceivers {
+  const listeners: (() => void)[] = [];
+  return {
+    start(run, progressed) {
+      const counter = new PushCounter(sockets.length, run.latency);
+      sockets.forEach((socket, r) => {
+        const onMessage = (data: RawData) => {
+          const before = counter.duplicates;
+          if (counter.onFrame(r, data as Buffer)) {
+            run.deliveries++;
+            run.lastDeliveryAt = counter.lastAt - performance.timeOrigin;
+            progressed();
+          } else if (counter.duplicates !== before) run.duplicates++;
+        };
+        socket.ws.on('message', onMessage);
+        listeners.push(() => socket.ws.off('message', onMessage));
+      });
+    },
+    async stop() {
+      for (const off of listeners.splice(0)) off();
+    },
+  };
+}
 
 export interface TrafficSender {
   /** Its own: acks are told apart by the socket they arrive on. */
@@ -22,8 +56,8 @@ export interface TrafficSender {
 
 export interface TrafficSpec {
   senders: readonly TrafficSender[];
-  /** Every socket that may receive a PUSH (senders' included, when they receive too). */
-  receivers: readonly BenchSocket[];
+  /** Where PUSHes are counted: every socket that may receive one (senders' included, when they receive too). */
+  receivers: PushReceivers;
   /** Messages per sender; ignored when durationS is set. */
   messages: number;
   window: number;
@@ -48,50 +82,12 @@ export class TrafficRun {
   readonly latency = new LatencyHistogram();
   startedAt = 0;
   endedAt = 0;
+  /** performance.now() of the last new delivery (its thread's clock, converted). */
+  lastDeliveryAt = 0;
 }
 
-/**
- * Whether a frame is of command `cmd`: `"cmd":20` followed by `,` or `}` (the last header field).
- * Searched in the frame's bytes: no string is made of the hundreds of thousands of frames a
- * fan-out case receives, so the driver is not what limits it.
- */
-const isCmd = (frame: Buffer, cmd: number): boolean => {
-  const mark = CMD_MARKS.get(cmd)!;
-  const at = frame.indexOf(mark);
-  if (at < 0) return false;
-  const next = frame[at + mark.length];
-  return next === 44 /* , */ || next === 125 /* } */;
-};
-const CMD_MARKS = new Map([CmdType.PUSH, CmdType.SEND_ACK, CmdType.ERROR].map((c) => [c as number, Buffer.from(`"cmd":${c}`)]));
-const BENCH_MARK = Buffer.from('"bench":[');
-
-/** The three numbers of `"bench":[s,n,t]` at `from`: sender, message number, send time (ms, with decimals). */
-function benchNumbers(frame: Buffer, from: number): [number, number, number] | undefined {
-  const out: number[] = [];
-  let value = 0;
-  let scale = 0; // 0: integer part; else the place of the next decimal digit
-  for (let i = from; i < frame.length; i++) {
-    const c = frame[i]!;
-    if (c >= 48 && c <= 57) {
-      if (scale === 0) value = value * 10 + (c - 48);
-      else {
-        value += (c - 48) * scale;
-        scale /= 10;
-      }
-    } else if (c === 46 /* . */) scale = 0.1;
-    else if (c === 44 /* , */ || c === 93 /* ] */) {
-      out.push(value);
-      if (c === 93) return out.length === 3 ? (out as [number, number, number]) : undefined;
-      value = 0;
-      scale = 0;
-    } else return undefined;
-  }
-  return undefined;
-}
 const DEFAULT_STALL_MS = 10_000;
 
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across this process. */
-const now = () => performance.timeOrigin + performance.now();
 
 export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: TrafficRun; done: Promise<TrafficRun> } {
   const { senders, receivers, window } = spec;
@@ -100,57 +96,33 @@ export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: Tr
   const stallMs = spec.stallMs ?? DEFAULT_STALL_MS;
   const bounded = spec.durationS === undefined;
   run.plannedDeliveries = bounded ? senders.reduce((n, s) => n + s.recipients * spec.messages, 0) : 0;
-  // seen[receiver][sender] = one byte per message number: exactly once, without a Set of strings.
-  const seen = receivers.map(() => new Map<number, Uint8Array>());
   const listeners: (() => void)[] = [];
 
   const done = new Promise<TrafficRun>((resolve) => {
     let sending = senders.length;
     let lastProgress = performance.now();
+    let lastAckAt = 0;
     let stallTimer: NodeJS.Timeout | undefined;
+    let finished = false;
     const deadline = bounded ? Infinity : performance.now() + spec.durationS! * 1000;
 
     const finish = () => {
-      if (run.endedAt) return;
-      // The last ack or PUSH, not the end of a stall wait: a loss must not dilute the rate.
-      run.endedAt = lastProgress;
+      if (finished) return;
+      finished = true;
       clearInterval(stallTimer);
       for (const off of listeners) off();
-      resolve(run);
+      void receivers.stop(run).then(() => {
+        // The last ack or PUSH, not the end of a stall wait: a loss must not dilute the rate.
+        run.endedAt = Math.max(lastAckAt, run.lastDeliveryAt, run.startedAt);
+        resolve(run);
+      });
     };
     const check = () => {
       lastProgress = performance.now();
       if (sending === 0 && run.deliveries >= run.expected) finish();
     };
 
-    receivers.forEach((socket, r) => {
-      const onMessage = (data: RawData) => {
-        const frame = data as Buffer;
-        if (!isCmd(frame, CmdType.PUSH)) return;
-        const at = frame.indexOf(BENCH_MARK);
-        if (at < 0) return;
-        const numbers = benchNumbers(frame, at + BENCH_MARK.length);
-        if (!numbers) return;
-        const [s, n, t] = numbers;
-        const bySender = seen[r]!;
-        let marks = bySender.get(s);
-        if (!marks || n >= marks.length) {
-          const grown = new Uint8Array(Math.max(64, (n + 1) * 2));
-          if (marks) grown.set(marks);
-          bySender.set(s, (marks = grown));
-        }
-        if (marks[n]) {
-          run.duplicates++;
-          return;
-        }
-        marks[n] = 1;
-        run.deliveries++;
-        run.latency.record(now() - t);
-        check();
-      };
-      socket.ws.on('message', onMessage);
-      listeners.push(() => socket.ws.off('message', onMessage));
-    });
+    receivers.start(run, check);
 
     run.startedAt = performance.now();
     senders.forEach((sender, s) => {
@@ -164,7 +136,7 @@ export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: Tr
       const sendOne = () => {
         const n = next++;
         inFlight++;
-        ws.send(`${head}${n}${route}${n},${now().toFixed(3)}${control}${n}"}}`);
+        ws.send(`${head}${n}${route}${n},${wallNow().toFixed(3)}${control}${n}"}}`);
       };
       const more = () => (bounded ? next < spec.messages : performance.now() < deadline);
       const onMessage = (data: RawData) => {
@@ -172,6 +144,7 @@ export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: Tr
         const acked = isCmd(frame, CmdType.SEND_ACK);
         if (!acked && !isCmd(frame, CmdType.ERROR)) return;
         inFlight--;
+        lastAckAt = performance.now();
         if (acked) {
           run.acked++;
           run.expected += sender.recipients;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConvType } from '../../protocol/codes.js';
 import { closeAll, keepAlive, openAll, type BenchSocket, type Dial } from '../driver/sockets.js';
-import { runTraffic, secondsOf, type TrafficRun, type TrafficSender, type TrafficSpec } from '../driver/traffic.js';
+import { localReceivers, runTraffic, secondsOf, type TrafficRun, type TrafficSender, type TrafficSpec } from '../driver/traffic.js';
 import { cpuMeter, ownCpuMeter, RssSampler } from '../proc-stats.js';
 import type { BenchTarget } from '../targets/target.js';
 import type { Case, Measure } from '../types.js';
@@ -46,7 +46,7 @@ export function groupWorkload(convType: ConvType): Workload {
   };
 }
 
-type Plan = (sockets: BenchSocket[]) => Pick<TrafficSpec, 'senders' | 'receivers'>;
+type Plan = (sockets: BenchSocket[]) => { senders: TrafficSender[]; receivers: BenchSocket[] };
 
 /** Connects every user, warms up, runs the measured round, and disconnects. */
 async function withSockets(target: BenchTarget, dials: Dial[], ctx: WorkloadContext, c: Case, plan: Plan): Promise<Measure> {
@@ -59,7 +59,9 @@ async function withSockets(target: BenchTarget, dials: Dial[], ctx: WorkloadCont
   }
   const stopKeepAlive = keepAlive(opened.sockets);
   try {
-    const { senders, receivers } = plan(opened.sockets);
+    const planned = plan(opened.sockets);
+    const { senders } = planned;
+    const receivers = localReceivers(planned.receivers);
     const warmup = c.durationS === undefined ? Math.min(MAX_WARMUP, Math.floor(c.messages * WARMUP_SHARE)) : Math.min(MAX_WARMUP, c.window * 4);
     if (warmup > 0) {
       const w = runTraffic({ senders, receivers, messages: warmup, window: c.window, round: round(), ...stall(ctx) });
