@@ -109,7 +109,11 @@ function warningsOf(c: Case, kind: TargetKind, runs: readonly Measure[]): string
   const out: string[] = [];
   // Over a phase shorter than a second the driver's CPU is mostly its start-up: no verdict.
   const cpu = worst((m) => m.driverCpuPercent, (m) => m.driverCpuPercent >= DRIVER_SATURATED_PERCENT && m.seconds >= MIN_SECONDS_FOR_CPU);
-  if (cpu.count) out.push(`${c.name}: the bench itself used ${runs.length > 1 ? 'up to ' : ''}${cpu.max}% of a core while driving ${who}${inRuns(cpu.count)}: that figure may be the driver's limit, not ${who}'s (a machine with more cores, or the server elsewhere with --server, would tell)`);
+  if (cpu.count) {
+    const threads = cpu.at?.driverThreads ?? 1;
+    const thread = threads > 1 ? `the busiest of its ${threads} threads` : 'its thread';
+    out.push(`${c.name}: the bench itself used ${runs.length > 1 ? 'up to ' : ''}${cpu.max}% of a core (${thread}) while driving ${who}${inRuns(cpu.count)}: that figure may be the driver's limit, not ${who}'s (a machine with more cores, or the server elsewhere with --server, would tell)`);
+  }
   const lost = worst((m) => m.lost, (m) => m.lost > 0);
   if (lost.count) out.push(`${c.name}: ${who} lost ${n(lost.max)} of ${n(lost.at!.expected)} deliveries${inRuns(lost.count)}`);
   const dup = worst((m) => m.duplicates, (m) => m.duplicates > 0);

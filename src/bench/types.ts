@@ -64,8 +64,13 @@ export interface Measure {
   peakRssMb?: number;
   /** Resident memory per open connection, KiB (idle only; local servers only). */
   kibPerConnection?: number;
-  /** This process's CPU over the measured phase, % of one core. */
+  /**
+   * The bench's busiest thread over the measured phase, % of its time busy (event-loop
+   * utilisation): near 100, the figure may be the driver's limit.
+   */
   driverCpuPercent: number;
+  /** Threads the bench drove the case with: the sending one, plus receiver threads in fan-out cases. */
+  driverThreads?: number;
 }
 
 /** A case's result: the im measure, the relay's, and their ratio, over `--runs`. */

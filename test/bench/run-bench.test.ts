@@ -61,6 +61,21 @@ describe('im bench: every workload, tiny, against im and the relay', () => {
   }, 120_000);
 });
 
+describe('im bench: a fan-out case on receiver threads', () => {
+  it('counts every PUSH of a 101-member group once, on im and the relay, with the threads it used', async () => {
+    const report = await runBench({ cases: casesFor(['group'], { users: 101, messages: 5 }), runs: 1, baseline: true });
+    const [r] = report.results;
+    expect(r!.case.name).toBe('group/101');
+    for (const m of [r!.im, r!.relay!]) {
+      expect(m).toMatchObject({ messages: 5, expected: 500, deliveries: 500, lost: 0, duplicates: 0, errors: 0 });
+      expect(m.latency.count).toBe(500);
+      // The sending thread and at least one receiver thread.
+      expect(m.driverThreads).toBeGreaterThanOrEqual(2);
+    }
+    expectRatio(r!);
+  }, 120_000);
+});
+
 function expectRatio(r: CaseResult): void {
   const im = primaryOf(r.case.workload, r.im as Measure)!;
   const relay = primaryOf(r.case.workload, r.relay!)!;

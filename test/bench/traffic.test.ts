@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { ReceiverThreads, receiverThreadsFor } from '../../src/bench/driver/receiver-threads.js';
 import { closeAll, openAll } from '../../src/bench/driver/sockets.js';
 import { localReceivers, runTraffic } from '../../src/bench/driver/traffic.js';
 import { startRelay, type Relay } from '../../src/bench/relay/relay-server.js';
@@ -81,6 +82,36 @@ describe('bench traffic', () => {
     const run = await done;
     expect(run).toMatchObject({ acked: 120, errors: 0, expected: 40 + 40 + 120, deliveries: 200, duplicates: 0 });
     expect(run.latency.count).toBe(200);
+  });
+
+  it('counts the same on receiver threads: each PUSH once per recipient, latencies merged, the last delivery kept', async () => {
+    const r = await relay();
+    const members = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    await fetch(`${r.httpUrl}/groups`, { method: 'POST', body: JSON.stringify({ groupId: 'tg', members: ['owner', ...members] }) });
+    const [owner] = await connect(r.httpUrl, ['owner']);
+    const opened = await ReceiverThreads.open(members.map((userId) => ({ url: r.httpUrl, userId, token: userId })), 3);
+    cleanups.push(() => opened.receivers.close());
+    expect(opened.errors).toBe(0);
+    expect(opened.receivers.size).toBe(3);
+    const receivers = opened.receivers.pushReceivers();
+    for (const round of ['w', 'm']) {
+      const { done } = runTraffic({ senders: [{ socket: owner!, convType: ConvType.GROUP, to: 'tg', recipients: 12 }], receivers, messages: 30, window: 4, round });
+      const run = await done;
+      // The second round starts from zero: a thread's counts are per round.
+      expect(run).toMatchObject({ acked: 30, expected: 360, deliveries: 360, duplicates: 0, errors: 0 });
+      expect(run.latency.count).toBe(360);
+      expect(run.lastDeliveryAt).toBeGreaterThan(run.startedAt);
+      expect(run.endedAt).toBeGreaterThanOrEqual(run.lastDeliveryAt);
+    }
+    expect(opened.receivers.busiestPercent).toBeGreaterThan(0);
+  });
+
+  it('uses receiver threads for 100 receivers or more: one per core but one, at least one, at most four', () => {
+    expect(receiverThreadsFor(99, 8)).toBe(0);
+    expect(receiverThreadsFor(100, 2)).toBe(1);
+    expect(receiverThreadsFor(999, 1)).toBe(1);
+    expect(receiverThreadsFor(999, 4)).toBe(3);
+    expect(receiverThreadsFor(9999, 16)).toBe(4);
   });
 
   it('refuses two senders on one socket (their acks could not be told apart)', async () => {

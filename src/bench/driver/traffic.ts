@@ -13,8 +13,8 @@ import type { BenchSocket } from './sockets.js';
 
 /** Where a round's PUSHes are counted. */
 export interface PushReceivers {
-  /** Starts counting into `run`; calls `progressed` whenever its deliveries may have grown. */
-  start(run: TrafficRun, progressed: () => void): void;
+  /** Starts counting into `run` (resolved once it does); calls `progressed` whenever its deliveries may have grown. */
+  start(run: TrafficRun, progressed: () => void): void | Promise<void>;
   /** Stops counting; resolves once the run's deliveries, duplicates, latency and lastDeliveryAt are final. */
   stop(run: TrafficRun): Promise<void>;
 }
@@ -104,7 +104,7 @@ export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: Tr
     let lastAckAt = 0;
     let stallTimer: NodeJS.Timeout | undefined;
     let finished = false;
-    const deadline = bounded ? Infinity : performance.now() + spec.durationS! * 1000;
+    let deadline = Infinity;
 
     const finish = () => {
       if (finished) return;
@@ -122,52 +122,55 @@ export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: Tr
       if (sending === 0 && run.deliveries >= run.expected) finish();
     };
 
-    receivers.start(run, check);
-
-    run.startedAt = performance.now();
-    senders.forEach((sender, s) => {
-      const { ws } = sender.socket;
-      let next = 0;
-      let inFlight = 0;
-      let finished = false;
-      const head = `{"header":{"version":${PROTOCOL_VERSION},"cmd":${CmdType.SEND},"reqId":"`;
-      const route = `"},"route":{"convType":${sender.convType},"msgType":${MsgType.TEXT},"to":${JSON.stringify(sender.to)}},"content":{"text":"bench","bench":[${s},`;
-      const control = `]},"control":{"clientMsgId":"${spec.round}-${s}-`;
-      const sendOne = () => {
-        const n = next++;
-        inFlight++;
-        ws.send(`${head}${n}${route}${n},${wallNow().toFixed(3)}${control}${n}"}}`);
-      };
-      const more = () => (bounded ? next < spec.messages : performance.now() < deadline);
-      const onMessage = (data: RawData) => {
-        const frame = data as Buffer;
-        const acked = isCmd(frame, CmdType.SEND_ACK);
-        if (!acked && !isCmd(frame, CmdType.ERROR)) return;
-        inFlight--;
-        lastAckAt = performance.now();
-        if (acked) {
-          run.acked++;
-          run.expected += sender.recipients;
-        } else {
-          run.errors++;
-        }
-        if (more()) sendOne();
-        else if (inFlight === 0 && !finished) {
+    // Sending starts once every receiver counts: a PUSH that came first would be lost.
+    const go = () => {
+      run.startedAt = performance.now();
+      if (!bounded) deadline = run.startedAt + spec.durationS! * 1000;
+      senders.forEach((sender, s) => {
+        const { ws } = sender.socket;
+        let next = 0;
+        let inFlight = 0;
+        let finished = false;
+        const head = `{"header":{"version":${PROTOCOL_VERSION},"cmd":${CmdType.SEND},"reqId":"`;
+        const route = `"},"route":{"convType":${sender.convType},"msgType":${MsgType.TEXT},"to":${JSON.stringify(sender.to)}},"content":{"text":"bench","bench":[${s},`;
+        const control = `]},"control":{"clientMsgId":"${spec.round}-${s}-`;
+        const sendOne = () => {
+          const n = next++;
+          inFlight++;
+          ws.send(`${head}${n}${route}${n},${wallNow().toFixed(3)}${control}${n}"}}`);
+        };
+        const more = () => (bounded ? next < spec.messages : performance.now() < deadline);
+        const onMessage = (data: RawData) => {
+          const frame = data as Buffer;
+          const acked = isCmd(frame, CmdType.SEND_ACK);
+          if (!acked && !isCmd(frame, CmdType.ERROR)) return;
+          inFlight--;
+          lastAckAt = performance.now();
+          if (acked) {
+            run.acked++;
+            run.expected += sender.recipients;
+          } else {
+            run.errors++;
+          }
+          if (more()) sendOne();
+          else if (inFlight === 0 && !finished) {
+            finished = true;
+            sending--;
+          }
+          check();
+        };
+        ws.on('message', onMessage);
+        listeners.push(() => ws.off('message', onMessage));
+        const first = bounded ? Math.min(window, spec.messages) : window;
+        if (first === 0) {
           finished = true;
           sending--;
         }
-        check();
-      };
-      ws.on('message', onMessage);
-      listeners.push(() => ws.off('message', onMessage));
-      const first = bounded ? Math.min(window, spec.messages) : window;
-      if (first === 0) {
-        finished = true;
-        sending--;
-      }
-      for (let i = 0; i < first; i++) sendOne();
-    });
-    if (sending === 0) finish();
+        for (let i = 0; i < first; i++) sendOne();
+      });
+      if (sending === 0) finish();
+    };
+    void Promise.resolve(receivers.start(run, check)).then(go);
 
     // What never comes is lost: stop waiting when nothing has moved for stallMs.
     stallTimer = setInterval(() => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ConvType } from '../../protocol/codes.js';
+import { ReceiverThreads, receiverThreadsFor } from '../driver/receiver-threads.js';
 import { closeAll, keepAlive, openAll, type BenchSocket, type Dial } from '../driver/sockets.js';
-import { localReceivers, runTraffic, secondsOf, type TrafficRun, type TrafficSender, type TrafficSpec } from '../driver/traffic.js';
-import { cpuMeter, ownCpuMeter, RssSampler } from '../proc-stats.js';
+import { localReceivers, runTraffic, secondsOf, type PushReceivers, type TrafficRun, type TrafficSender, type TrafficSpec } from '../driver/traffic.js';
+import { cpuMeter, ownBusyMeter, RssSampler } from '../proc-stats.js';
 import type { BenchTarget } from '../targets/target.js';
 import type { Case, Measure } from '../types.js';
 import type { Workload, WorkloadContext } from './context.js';
@@ -22,9 +23,9 @@ export const pairsWorkload: Workload = async (target, c, ctx) => {
   const nodes = target.urls.length;
   // Pair p: the sender on node p, the receiver on the next one, so every message crosses nodes.
   const dials = users.map((u, i): Dial => ({ url: target.urls[(Math.floor(i / 2) + (i % 2)) % nodes]!, userId: u.userId, token: u.token }));
-  return withSockets(target, dials, ctx, c, (sockets) => {
-    const senders = Array.from({ length: pairs }, (_, p): TrafficSender => ({ socket: sockets[2 * p]!, convType: ConvType.SINGLE, to: users[2 * p + 1]!.userId, recipients: 1 }));
-    return { senders, receivers: sockets.filter((_, i) => i % 2 === 1) };
+  return withSockets(target, ctx, c, {
+    senders: Array.from({ length: pairs }, (_, p): PlannedSender => ({ dial: dials[2 * p]!, convType: ConvType.SINGLE, to: users[2 * p + 1]!.userId, recipients: 1 })),
+    receivers: dials.filter((_, i) => i % 2 === 1),
   });
 };
 
@@ -39,46 +40,80 @@ export function groupWorkload(convType: ConvType): Workload {
     const groupId = `${ctx.prefix}group`;
     await target.createGroup(convType, owner, groupId, users.slice(1).map((u) => u.userId));
     const dials = users.map((u, i): Dial => ({ url: target.urls[i % target.urls.length]!, userId: u.userId, token: u.token }));
-    return withSockets(target, dials, ctx, c, (sockets) => ({
-      senders: [{ socket: sockets[0]!, convType, to: groupId, recipients: users.length - 1 }],
-      receivers: sockets.slice(1),
-    }));
+    return withSockets(target, ctx, c, {
+      senders: [{ dial: dials[0]!, convType, to: groupId, recipients: users.length - 1 }],
+      receivers: dials.slice(1),
+    });
   };
 }
 
-type Plan = (sockets: BenchSocket[]) => { senders: TrafficSender[]; receivers: BenchSocket[] };
+/** A sender of the case: its socket is opened on this thread, which sends. */
+type PlannedSender = Omit<TrafficSender, 'socket'> & { dial: Dial };
 
-/** Connects every user, warms up, runs the measured round, and disconnects. */
-async function withSockets(target: BenchTarget, dials: Dial[], ctx: WorkloadContext, c: Case, plan: Plan): Promise<Measure> {
+/** Who sends and who receives; nobody does both. */
+interface Plan {
+  senders: PlannedSender[];
+  receivers: Dial[];
+}
+
+/**
+ * Connects every user (the receivers of a fan-out case on receiver threads: receiver-threads.ts),
+ * warms up, runs the measured round, and disconnects.
+ */
+async function withSockets(target: BenchTarget, ctx: WorkloadContext, c: Case, plan: Plan): Promise<Measure> {
   const rss = target.pid === undefined ? undefined : new RssSampler(target.pid);
-  const opened = await openAll(dials, (n) => ctx.progress('connecting', n, dials.length));
-  if (opened.errors > 0) {
-    closeAll(opened.sockets);
+  const total = plan.senders.length + plan.receivers.length;
+  const threads = receiverThreadsFor(plan.receivers.length);
+  let receiverSockets: BenchSocket[] = [];
+  let receiverThreads: ReceiverThreads | undefined;
+  let senderSockets: BenchSocket[] = [];
+  const cleanUp = async () => {
+    closeAll(senderSockets);
+    closeAll(receiverSockets);
+    await receiverThreads?.close();
+  };
+  const fail = async (errors: number, firstError: string | undefined): Promise<never> => {
+    await cleanUp();
     rss?.stop();
-    throw new Error(`${opened.errors} of ${dials.length} connections to ${target.kind === 'im' ? 'im' : 'the relay'} failed: ${opened.firstError}`);
+    throw new Error(`${errors} of ${total} connections to ${target.kind === 'im' ? 'im' : 'the relay'} failed: ${firstError}`);
+  };
+  const opened = await openAll(plan.senders.map((s) => s.dial), (n) => ctx.progress('connecting', n, total));
+  senderSockets = opened.sockets;
+  if (opened.errors > 0) return fail(opened.errors, opened.firstError);
+  let receivers: PushReceivers;
+  if (threads === 0) {
+    const r = await openAll(plan.receivers, (n) => ctx.progress('connecting', opened.sockets.length + n, total));
+    receiverSockets = r.sockets;
+    if (r.errors > 0) return fail(r.errors, r.firstError);
+    receivers = localReceivers(receiverSockets);
+  } else {
+    const r = await ReceiverThreads.open(plan.receivers, threads, (n) => ctx.progress('connecting', opened.sockets.length + n, total));
+    receiverThreads = r.receivers;
+    if (r.errors > 0) return fail(r.errors, r.firstError);
+    receivers = receiverThreads.pushReceivers();
   }
-  const stopKeepAlive = keepAlive(opened.sockets);
+  const stopKeepAlive = keepAlive([...senderSockets, ...receiverSockets]);
   try {
-    const planned = plan(opened.sockets);
-    const { senders } = planned;
-    const receivers = localReceivers(planned.receivers);
+    const senders = plan.senders.map(({ dial: _dial, ...s }, i): TrafficSender => ({ ...s, socket: senderSockets[i]! }));
     const warmup = c.durationS === undefined ? Math.min(MAX_WARMUP, Math.floor(c.messages * WARMUP_SHARE)) : Math.min(MAX_WARMUP, c.window * 4);
     if (warmup > 0) {
       const w = runTraffic({ senders, receivers, messages: warmup, window: c.window, round: round(), ...stall(ctx) });
       await follow(w, ctx, 'warming up');
     }
     const serverCpu = target.pid === undefined ? undefined : cpuMeter(target.pid);
-    const driverCpu = ownCpuMeter();
+    const driverBusy = ownBusyMeter();
     const spec: TrafficSpec = { senders, receivers, messages: c.messages, window: c.window, round: round(), ...stall(ctx) };
     if (c.durationS !== undefined) spec.durationS = c.durationS;
     const run = await follow(runTraffic(spec), ctx, 'sending');
     const cpuPercent = serverCpu?.();
     const peakRssMb = rss?.peakMb();
-    return measureOf(run, driverCpu(), cpuPercent, peakRssMb);
+    // The driver's limit is its busiest thread: the sending one here, or a receiver thread.
+    const busiest = Math.max(driverBusy(), receiverThreads?.busiestPercent ?? 0);
+    return measureOf(run, busiest, cpuPercent, peakRssMb, 1 + (receiverThreads?.size ?? 0));
   } finally {
     stopKeepAlive();
     rss?.stop();
-    closeAll(opened.sockets);
+    await cleanUp();
   }
 }
 
@@ -97,7 +132,7 @@ async function follow(traffic: { run: TrafficRun; done: Promise<TrafficRun> }, c
   }
 }
 
-export function measureOf(run: TrafficRun, driverCpuPercent: number, cpuPercent?: number, peakRssMb?: number): Measure {
+export function measureOf(run: TrafficRun, driverCpuPercent: number, cpuPercent?: number, peakRssMb?: number, driverThreads = 1): Measure {
   const seconds = secondsOf(run);
   const m: Measure = {
     messages: run.acked,
@@ -111,6 +146,7 @@ export function measureOf(run: TrafficRun, driverCpuPercent: number, cpuPercent?
     deliveriesPerSec: run.deliveries / seconds,
     latency: run.latency.summary(),
     driverCpuPercent,
+    driverThreads,
   };
   if (cpuPercent !== undefined) m.cpuPercent = cpuPercent;
   if (peakRssMb !== undefined) m.peakRssMb = peakRssMb;
