@@ -53,13 +53,13 @@ export function cpuMeter(pid: number): () => number | undefined {
   };
 }
 
-/** This process's CPU from now on (every thread), % of one core: is the driver the bottleneck? */
 /** How busy this thread's event loop is from now until called, in % of the time. */
 export function ownBusyMeter(): () => number {
   const start = performance.eventLoopUtilization();
   return () => Math.round(performance.eventLoopUtilization(start).utilization * 100);
 }
 
+/** This process's CPU from now on (every thread), % of one core: is the driver the bottleneck? */
 export function ownCpuMeter(): () => number {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

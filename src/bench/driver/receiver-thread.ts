@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RawData } from 'ws';
+import { ownBusyMeter } from '../proc-stats.js';
 import { PushCounter } from './push-counter.js';
 import { closeAll, keepAlive, openAll, type BenchSocket, type Dial } from './sockets.js';
 import type { FromReceiver, ToReceiver } from './receiver-wire.js';
@@ -14,16 +15,14 @@ const port = parentPort!;
 const send = (m: FromReceiver): void => port.postMessage(m);
 const { dials } = workerData as { dials: Dial[] };
 
-let opened = 0;
 const result = await openAll(dials, (n) => {
-  opened = n;
   if (n % 50 === 0) send({ type: 'opening', opened: n });
 });
-send({ type: 'opened', opened, errors: result.errors, ...(result.firstError === undefined ? {} : { firstError: result.firstError }) });
 const sockets: BenchSocket[] = result.sockets;
+send({ type: 'opened', opened: sockets.length, errors: result.errors, ...(result.firstError === undefined ? {} : { firstError: result.firstError }) });
 const stopKeepAlive = keepAlive(sockets);
 
-let round: { counter: PushCounter; timer: NodeJS.Timeout; offs: (() => void)[]; elu: ReturnType<typeof performance.eventLoopUtilization> } | undefined;
+let round: { counter: PushCounter; timer: NodeJS.Timeout; offs: (() => void)[]; busy: () => number } | undefined;
 let reported = -1;
 
 const progress = (): void => {
@@ -42,18 +41,17 @@ port.on('message', (m: ToReceiver) => {
         return () => socket.ws.off('message', onMessage);
       });
       reported = -1;
-      round = { counter, offs, timer: setInterval(progress, PROGRESS_MS), elu: performance.eventLoopUtilization() };
+      round = { counter, offs, timer: setInterval(progress, PROGRESS_MS), busy: ownBusyMeter() };
       send({ type: 'started' });
       return;
     }
     case 'stop': {
       if (!round) return;
-      const { counter, offs, timer, elu } = round;
+      const { counter, offs, timer, busy } = round;
       round = undefined;
       clearInterval(timer);
       for (const off of offs) off();
-      const busy = performance.eventLoopUtilization(elu).utilization;
-      send({ type: 'final', deliveries: counter.deliveries, duplicates: counter.duplicates, lastAt: counter.lastAt, latency: counter.latency.encode(), busyPercent: Math.round(busy * 100) });
+      send({ type: 'final', deliveries: counter.deliveries, duplicates: counter.duplicates, lastAt: counter.lastAt, latency: counter.latency.encode(), busyPercent: busy() });
       return;
     }
     case 'close':

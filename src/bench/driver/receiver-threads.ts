@@ -100,17 +100,7 @@ export class ReceiverThreads {
     let listeners: { worker: Worker; on: (m: FromReceiver) => void }[] = [];
     return {
       start: (run, progressed) => {
-        const started = threads.map(
-          (thread) =>
-            new Promise<void>((resolve) => {
-              const on = (m: FromReceiver) => {
-                if (m.type !== 'started') return;
-                thread.worker.off('message', on);
-                resolve();
-              };
-              thread.worker.on('message', on);
-            }),
-        );
+        const started = threads.map((thread) => nextMessage(thread.worker, 'started'));
         for (const thread of threads) {
           Object.assign(thread, { deliveries: 0, duplicates: 0, lastAt: 0 });
           const on = (m: FromReceiver) => {
@@ -129,19 +119,11 @@ export class ReceiverThreads {
         for (const { worker, on } of listeners) worker.off('message', on);
         listeners = [];
         const finals = await Promise.all(
-          threads.map(
-            (thread) =>
-              new Promise<Extract<FromReceiver, { type: 'final' }>>((resolve, reject) => {
-                const on = (m: FromReceiver) => {
-                  if (m.type !== 'final') return;
-                  thread.worker.off('message', on);
-                  resolve(m);
-                };
-                thread.worker.on('message', on);
-                thread.worker.once('error', reject);
-                thread.worker.postMessage({ type: 'stop' });
-              }),
-          ),
+          threads.map((thread) => {
+            const final = nextMessage(thread.worker, 'final');
+            thread.worker.postMessage({ type: 'stop' });
+            return final;
+          }),
         );
         finals.forEach((f, i) => {
           Object.assign(threads[i]!, { deliveries: f.deliveries, duplicates: f.duplicates, lastAt: f.lastAt });
@@ -158,4 +140,18 @@ export class ReceiverThreads {
     for (const t of this.#threads) t.worker.postMessage({ type: 'close' });
     await Promise.all(this.#threads.map((t) => t.exited));
   }
+}
+
+/** The thread's next message of `type`; rejects if the thread fails first. */
+function nextMessage<T extends FromReceiver['type']>(worker: Worker, type: T): Promise<Extract<FromReceiver, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const on = (m: FromReceiver) => {
+      if (m.type !== type) return;
+      worker.off('message', on);
+      worker.off('error', reject);
+      resolve(m as Extract<FromReceiver, { type: T }>);
+    };
+    worker.on('message', on);
+    worker.once('error', reject);
+  });
 }

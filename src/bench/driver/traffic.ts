@@ -27,12 +27,12 @@ export function localReceivers(sockets: readonly BenchSocket[]): PushReceivers {
       const counter = new PushCounter(sockets.length, run.latency);
       sockets.forEach((socket, r) => {
         const onMessage = (data: RawData) => {
-          const before = counter.duplicates;
-          if (counter.onFrame(r, data as Buffer)) {
-            run.deliveries++;
-            run.lastDeliveryAt = counter.lastAt - performance.timeOrigin;
-            progressed();
-          } else if (counter.duplicates !== before) run.duplicates++;
+          const delivered = counter.onFrame(r, data as Buffer);
+          run.duplicates = counter.duplicates;
+          if (!delivered) return;
+          run.deliveries = counter.deliveries;
+          run.lastDeliveryAt = counter.lastAt - performance.timeOrigin;
+          progressed();
         };
         socket.ws.on('message', onMessage);
         listeners.push(() => socket.ws.off('message', onMessage));
@@ -88,7 +88,6 @@ export class TrafficRun {
 
 const DEFAULT_STALL_MS = 10_000;
 
-
 export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: TrafficRun; done: Promise<TrafficRun> } {
   const { senders, receivers, window } = spec;
   // An ack is matched to its sender by socket, not by reqId (which would cost a parse per frame).
@@ -103,12 +102,12 @@ export function runTraffic(spec: TrafficSpec, run = new TrafficRun()): { run: Tr
     let lastProgress = performance.now();
     let lastAckAt = 0;
     let stallTimer: NodeJS.Timeout | undefined;
-    let finished = false;
+    let ended = false;
     let deadline = Infinity;
 
     const finish = () => {
-      if (finished) return;
-      finished = true;
+      if (ended) return;
+      ended = true;
       clearInterval(stallTimer);
       for (const off of listeners) off();
       void receivers.stop(run).then(() => {

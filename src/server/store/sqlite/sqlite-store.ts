@@ -178,21 +178,22 @@ export class SqliteStore implements MessageStore {
     }
   }
 
-  // ---- friends and blocks ------------------------------------------------------------------
-  async addFriend(userId: string, friendId: string): Promise<'pending' | 'friends'> {
+  /** A write the cached relation of `a` and `b` depends on: forgotten after it, whether it succeeded or not. */
+  private changingPair<T>(a: string, b: string, write: (social: SocialStatements) => T): T {
     try {
-      return this.live().social.addFriend(userId, friendId);
+      return write(this.live().social);
     } finally {
-      this.relations.forgetPair(userId, friendId);
+      this.relations.forgetPair(a, b);
     }
   }
 
+  // ---- friends and blocks ------------------------------------------------------------------
+  async addFriend(userId: string, friendId: string): Promise<'pending' | 'friends'> {
+    return this.changingPair(userId, friendId, (social) => social.addFriend(userId, friendId));
+  }
+
   async removeFriend(userId: string, friendId: string): Promise<void> {
-    try {
-      this.live().social.removeFriend(userId, friendId);
-    } finally {
-      this.relations.forgetPair(userId, friendId);
-    }
+    this.changingPair(userId, friendId, (social) => social.removeFriend(userId, friendId));
   }
 
   async listFriends(userId: string): Promise<FriendList> {
@@ -204,19 +205,11 @@ export class SqliteStore implements MessageStore {
   }
 
   async block(userId: string, blockedId: string): Promise<void> {
-    try {
-      this.live().social.block(userId, blockedId);
-    } finally {
-      this.relations.forgetPair(userId, blockedId);
-    }
+    this.changingPair(userId, blockedId, (social) => social.block(userId, blockedId));
   }
 
   async unblock(userId: string, blockedId: string): Promise<void> {
-    try {
-      this.live().social.unblock(userId, blockedId);
-    } finally {
-      this.relations.forgetPair(userId, blockedId);
-    }
+    this.changingPair(userId, blockedId, (social) => social.unblock(userId, blockedId));
   }
 
   async relation(from: string, to: string): Promise<PairRelation | undefined> {
